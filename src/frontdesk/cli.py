@@ -1,0 +1,249 @@
+"""The `frontdesk` command: a thin layer over the Engine."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from frontdesk.errors import FrontdeskError, InputError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from site-packages, never a hub
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+
+
+def _engine() -> Any:
+    from frontdesk.engine import Engine
+
+    return Engine()
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, ensure_ascii=False))
+
+
+def _progress_bar() -> Any:
+    """A progress callback: a bar on a terminal, nothing otherwise."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    bars: dict[str, Any] = {}
+
+    def update(stage: str, done: int, total: int) -> None:
+        bar = bars.get(stage)
+        if bar is None:
+            bar = bars[stage] = tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk", leave=False)
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+            bars.pop(stage)
+
+    return update
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    engine = _engine()
+    if args.json:
+        _print_json(engine.ask(args.question, args.thread, args.plugin).as_dict())
+        return 0
+    result: dict[str, Any] = {}
+    for event in engine.stream(args.question, args.thread, args.plugin):
+        if event.kind == "route":
+            names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in event.data["plugins"])
+            print(f"[{event.data['mode']}: {names or 'coordinator'} - {event.data['reason']}]",
+                  file=sys.stderr)
+        elif event.kind == "token" and event.data["answer"]:
+            print(event.data["text"], end="", flush=True)
+        elif event.kind == "escalate":
+            print(f"\n[{event.data['reason']}]", file=sys.stderr)
+        elif event.kind == "answer":
+            result = event.data
+    print()
+    for i, c in enumerate(result.get("citations", []), 1):
+        print(f"  [{i}] {c['plugin']}/{c['source']} ({c['chunk_id']})", file=sys.stderr)
+    route = result.get("route", {})
+    print(f"[mode: {route.get('mode')}; {result.get('seconds', 0):.1f}s]", file=sys.stderr)
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    engine = _engine()
+    reports = engine.ingest(args.plugins or None, progress=_progress_bar(), skip_bad=args.skip_bad)
+    for r in reports:
+        if args.json:
+            _print_json(r.as_dict())
+        else:
+            print(r.summary())
+            for err in r.errors:
+                print(f"  skipped: {err}", file=sys.stderr)
+    return 1 if any(r.errors for r in reports) else 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    hits = _engine().search(args.query, args.plugin, args.k)
+    if args.json:
+        _print_json([h.as_dict() for h in hits])
+        return 0
+    for h in hits:
+        print(f"{h.score:.3f}  {h.source_name} ({h.chunk_id})")
+        print("       " + h.text[:200].replace("\n", " "))
+    return 0
+
+
+def cmd_route(args: argparse.Namespace) -> int:
+    if bool(args.question) == bool(args.file):
+        raise InputError("give a QUESTION or --file QUESTIONS.txt (one of them)")
+    if args.file:
+        try:
+            questions = [q.strip() for q in Path(args.file).read_text().splitlines() if q.strip()]
+        except (OSError, UnicodeDecodeError) as exc:
+            raise InputError(f"{args.file}: cannot read ({exc})") from None
+    else:
+        questions = [args.question]
+    engine = _engine()
+    for q in questions:
+        route = engine.route(q)
+        if args.json:
+            d = route.as_dict()
+            _print_json({"query": q, "plugins": d["plugins"], "mode": d["mode"], "reason": d["reason"]})
+        else:
+            names = ", ".join(f"{p.name} ({p.score:.2f})" for p in route.plugins) or "-"
+            print(f"{route.mode:<11} {names:<40} {q}")
+    return 0
+
+
+def cmd_plugins(args: argparse.Namespace) -> int:
+    info = _engine().plugin_info()
+    if args.json:
+        _print_json(info)
+        return 0
+    for p in info:
+        if p["name"] is None:
+            print(f"BROKEN  {p['error']}")
+            continue
+        state = f"{p['documents']} docs, {p['chunks']} chunks" if p["chunks"] else "not ingested"
+        print(f"{p['name']:<16} {p['model']:<22} {state:<24} {p['description'][:60]}")
+        if p["error"]:
+            print(f"  problem: {p['error']}")
+    return 0
+
+
+def cmd_plugin_new(args: argparse.Namespace) -> int:
+    from frontdesk.scaffold import new_plugin
+
+    folder = new_plugin(args.name, Path(args.dir))
+    print(f"created {folder} (edit plugin.toml, add documents to {folder / 'knowledge'}, "
+          f"then: frontdesk ingest {args.name})")
+    return 0
+
+
+def cmd_plugin_check(args: argparse.Namespace) -> int:
+    from frontdesk.scaffold import check_plugins
+
+    problems, checked = check_plugins(Path(args.path) if args.path else None)
+    for line in checked:
+        print(line)
+    for line in problems:
+        print(line, file=sys.stderr)
+    return 2 if problems else 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from frontdesk.server import serve
+
+    serve(args.host, args.port, allow_public=args.allow_public)
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from frontdesk.calibration import calibrate
+
+    engine = _engine()
+    result = calibrate(engine, args.plugins or None, Path(args.labels) if args.labels else None)
+    if args.json:
+        _print_json(result.report)
+    else:
+        for line in result.report.get("lines", []):  # type: ignore[union-attr]
+            print(line)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ask", help="answer a question")
+    p.add_argument("question")
+    p.add_argument("--thread", help="conversation id: later questions see earlier turns")
+    p.add_argument("--plugin", help="force this specialist")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("ingest", help="read plugins' knowledge into their stores")
+    p.add_argument("plugins", nargs="*")
+    p.add_argument("--skip-bad", action="store_true", help="skip unreadable files (exit 1)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_ingest)
+
+    p = sub.add_parser("search", help="search one plugin's knowledge")
+    p.add_argument("query")
+    p.add_argument("--plugin", required=True)
+    p.add_argument("--k", type=int, default=4)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("route", help="show where questions would go (no text generation)")
+    p.add_argument("question", nargs="?")
+    p.add_argument("--file", help="one question a line")
+    p.add_argument("--json", action="store_true", help="one JSON object a line")
+    p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("plugins", help="list plugins (and broken manifests)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_plugins)
+
+    p = sub.add_parser("plugin", help="create or check a plugin")
+    psub = p.add_subparsers(dest="plugin_command", required=True)
+    q = psub.add_parser("new", help="scaffold a working plugin folder")
+    q.add_argument("name")
+    q.add_argument("--dir", default="plugins", help="where to create it (default: plugins)")
+    q.set_defaults(func=cmd_plugin_new)
+    q = psub.add_parser("check", help="validate plugin manifests and knowledge paths")
+    q.add_argument("path", nargs="?", help="a plugin folder (default: every plugin found)")
+    q.set_defaults(func=cmd_plugin_check)
+
+    p = sub.add_parser("serve", help="start the web chat and the OpenAI-compatible API")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=7860)
+    p.add_argument("--allow-public", action="store_true",
+                   help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("calibrate", help="fit routing thresholds from plugin examples")
+    p.add_argument("plugins", nargs="*")
+    p.add_argument("--labels", help="a JSONL file of {\"query\", \"plugin\"} (plugin may be null)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except FrontdeskError as exc:
+        print(f"frontdesk: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("frontdesk: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

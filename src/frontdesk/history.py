@@ -1,0 +1,81 @@
+"""A small SQLite log beside the memory: the list of threads and one row per answer.
+
+The LangGraph checkpointer keeps each thread's messages; this log keeps what the front ends
+list (thread titles) and what the stats are computed from (mode and usage of every answer).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS threads (
+    thread_id TEXT PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS answers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, thread_id TEXT, mode TEXT NOT NULL,
+    plugins TEXT NOT NULL, reached_coordinator INTEGER NOT NULL, seconds REAL NOT NULL,
+    usage TEXT NOT NULL
+);
+"""
+
+
+class AnswerLog:
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.executescript(SCHEMA)
+
+    def record(self, thread_id: str | None, question: str, answer: dict[str, Any]) -> None:
+        now = time.time()
+        with self._lock, self._db:
+            if thread_id:
+                self._db.execute(
+                    "INSERT INTO threads VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
+                    (thread_id, question[:80], now, now),
+                )
+            self._db.execute(
+                "INSERT INTO answers (ts, thread_id, mode, plugins, reached_coordinator, seconds,"
+                " usage) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    now,
+                    thread_id,
+                    answer["route"]["mode"],
+                    ",".join(p["name"] for p in answer["route"]["plugins"]),
+                    int(answer["reached_coordinator"]),
+                    answer["seconds"],
+                    json.dumps(answer["usage"]),
+                ),
+            )
+
+    def threads(self, limit: int = 100) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT thread_id, title, created, updated FROM threads "
+                "ORDER BY updated DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows]
+
+    def answers(self, since: float = 0.0) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT ts, thread_id, mode, plugins, reached_coordinator, seconds, usage "
+                "FROM answers WHERE ts >= ? ORDER BY ts",
+                (since,),
+            ).fetchall()
+        keys = ("ts", "thread_id", "mode", "plugins", "reached_coordinator", "seconds", "usage")
+        out = []
+        for row in rows:
+            item = dict(zip(keys, row, strict=True))
+            item["usage"] = json.loads(item["usage"])
+            out.append(item)
+        return out

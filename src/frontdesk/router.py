@@ -1,0 +1,234 @@
+"""The hybrid router: embeddings on the fast path, the coordinator LLM only when unsure.
+
+Per plugin, a question scores against three things the plugin already has: its examples
+(nearest neighbours), its description, and its knowledge (the best chunk in its store).
+Questions that join several requests ("…, and …?") are also scored part by part, so a
+question spanning two domains reaches both. Thresholds come from the calibration when one
+has been fitted (`frontdesk calibrate`), else from defaults measured on the bundled MiniLM.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from frontdesk.embeddings import Embedder
+from frontdesk.plugins import Plugin
+
+KnowledgeScorer = Callable[[str, np.ndarray], float]  # (plugin, query vector) -> best chunk sim
+LLMChooser = Callable[[str, list[Plugin]], "list[str] | None"]
+
+
+@dataclass
+class Thresholds:
+    """Score cut-offs: >= accept is confident, < reject means the plugin does not fit."""
+
+    accept: float = 0.50
+    reject: float = 0.34
+    multi_margin: float = 0.06  # a second plugin this close to the best is consulted too
+
+
+@dataclass
+class PluginScore:
+    name: str
+    score: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "score": round(self.score, 4)}
+
+
+@dataclass
+class Route:
+    plugins: list[PluginScore]
+    mode: str  # specialist | multi | coordinator (escalated is decided after consulting)
+    reason: str
+    scores: list[PluginScore] = field(default_factory=list)  # every plugin, best first
+    llm_used: bool = False
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "plugins": [p.as_dict() for p in self.plugins],
+            "mode": self.mode,
+            "reason": self.reason,
+            "scores": [p.as_dict() for p in self.scores],
+            "llm_used": self.llm_used,
+            "seconds": round(self.seconds, 4),
+        }
+
+
+_SPLIT = re.compile(
+    r"(?<=[?.!;])\s+|,?\s+\b(?:and also|and then|and|also|plus|then)\b\s+", re.IGNORECASE
+)
+
+
+def segments(question: str) -> list[str]:
+    """The parts of a compound question (each with at least three words)."""
+    parts = [p.strip(" ,;") for p in _SPLIT.split(question) if p and p.strip(" ,;")]
+    parts = [p for p in parts if len(p.split()) >= 3]
+    return parts if len(parts) > 1 else []
+
+
+@dataclass
+class _Profile:
+    plugin: Plugin
+    description: np.ndarray
+    examples: np.ndarray  # (n, d), may be empty
+    thresholds: Thresholds
+
+
+class Router:
+    """Chooses plugins for a question. Build once; `route()` is cheap."""
+
+    def __init__(
+        self,
+        plugins: list[Plugin],
+        embedder: Embedder,
+        knowledge: KnowledgeScorer | None = None,
+        thresholds: dict[str, Thresholds] | None = None,
+        default: Thresholds | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.knowledge = knowledge
+        self.default = default or Thresholds()
+        thresholds = thresholds or {}
+        texts: list[str] = []
+        for p in plugins:
+            texts.append(p.description)
+            texts.extend(p.examples)
+        vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self.profiles: list[_Profile] = []
+        i = 0
+        for p in plugins:
+            desc = vectors[i]
+            ex = vectors[i + 1 : i + 1 + len(p.examples)]
+            i += 1 + len(p.examples)
+            self.profiles.append(_Profile(p, desc, ex, thresholds.get(p.name, self.default)))
+
+    # --- scoring -------------------------------------------------------------------------
+
+    def _score(self, profile: _Profile, vec: np.ndarray) -> float:
+        desc = float(profile.description @ vec)
+        parts = [desc]
+        if len(profile.examples):
+            sims = np.sort(profile.examples @ vec)[::-1]
+            parts.append(float(sims[: min(2, len(sims))].mean()))
+        if self.knowledge is not None:
+            kn = self.knowledge(profile.plugin.name, vec)
+            if kn is not None:
+                parts.append(kn)
+        # The strongest signal decides; the others nudge (agreement raises confidence).
+        best = max(parts)
+        return best + 0.1 * (sum(parts) / len(parts) - best)
+
+    def score_vector(self, vec: np.ndarray) -> list[PluginScore]:
+        scores = [PluginScore(p.plugin.name, self._score(p, vec)) for p in self.profiles]
+        return sorted(scores, key=lambda s: s.score, reverse=True)
+
+    def _thresholds(self, name: str) -> Thresholds:
+        for p in self.profiles:
+            if p.plugin.name == name:
+                return p.thresholds
+        return self.default
+
+    # --- deciding ------------------------------------------------------------------------
+
+    def route(self, question: str, chooser: LLMChooser | None = None) -> Route:
+        """Route one question; `chooser` (the coordinator LLM) is asked only when unsure."""
+        started = time.perf_counter()
+        if not self.profiles:
+            return Route([], "coordinator", "no plugins are installed", seconds=0.0)
+        parts = segments(question)
+        vectors = self.embedder.embed([question, *parts])
+        whole = self.score_vector(vectors[0])
+        route = self._decide(question, whole, [self.score_vector(v) for v in vectors[1:]], chooser)
+        route.scores = whole
+        route.seconds = time.perf_counter() - started
+        return route
+
+    def _confident(self, scores: list[PluginScore]) -> list[PluginScore]:
+        best = scores[0]
+        if best.score < self._thresholds(best.name).accept:
+            return []
+        chosen = [best]
+        for other in scores[1:]:
+            t = self._thresholds(other.name)
+            if other.score >= t.accept and best.score - other.score <= t.multi_margin:
+                chosen.append(other)
+        return chosen
+
+    def _decide(
+        self,
+        question: str,
+        whole: list[PluginScore],
+        by_part: list[list[PluginScore]],
+        chooser: LLMChooser | None,
+    ) -> Route:
+        chosen = {s.name: s for s in self._confident(whole)}
+        part_winners = []
+        for scores in by_part:
+            for s in self._confident(scores)[:1]:
+                part_winners.append(s)
+                if s.name not in chosen or chosen[s.name].score < s.score:
+                    chosen[s.name] = s
+        if chosen:
+            picked = sorted(chosen.values(), key=lambda s: s.score, reverse=True)
+            if len(picked) == 1:
+                p = picked[0]
+                return Route(picked, "specialist", f"{p.name} fits (score {p.score:.2f})")
+            names = " and ".join(p.name for p in picked)
+            how = "different parts of the question" if part_winners else "close scores"
+            return Route(picked, "multi", f"{names} both fit ({how})")
+
+        best = whole[0]
+        if best.score < self._thresholds(best.name).reject:
+            return Route(
+                [], "coordinator", f"no plugin fits (best: {best.name} at {best.score:.2f})"
+            )
+        # The ambiguous band: only here may the coordinator LLM be asked.
+        band = [s for s in whole if s.score >= self._thresholds(s.name).reject]
+        if chooser is not None:
+            names = chooser(question, [self._plugin(s.name) for s in band])
+            if names is not None:
+                picked = [s for s in band if s.name in names]
+                if not picked:
+                    return Route([], "coordinator", "coordinator LLM: no plugin fits", llm_used=True)
+                mode = "specialist" if len(picked) == 1 else "multi"
+                listed = ", ".join(p.name for p in picked)
+                return Route(picked, mode, f"coordinator LLM chose {listed}", llm_used=True)
+        return Route(
+            [best],
+            "specialist",
+            f"{best.name} is the closest fit (score {best.score:.2f}; ambiguous, LLM not asked)",
+        )
+
+    def _plugin(self, name: str) -> Plugin:
+        return next(p.plugin for p in self.profiles if p.plugin.name == name)
+
+
+ROUTER_PROMPT = """You route questions to specialists. Specialists:
+{catalog}
+Question: {question}
+Reply with the name of the specialist that should answer, or several names separated by commas,
+or the word none if no specialist fits. Reply with names only."""
+
+
+def make_llm_chooser(invoke: Callable[[str], str]) -> LLMChooser:
+    """An LLMChooser over a function that sends a prompt to the coordinator and returns text."""
+
+    def choose(question: str, candidates: list[Plugin]) -> list[str] | None:
+        catalog = "\n".join(f"- {p.name}: {p.description}" for p in candidates)
+        reply = invoke(ROUTER_PROMPT.format(catalog=catalog, question=question)).lower()
+        named = [p.name for p in candidates if re.search(rf"\b{re.escape(p.name)}\b", reply)]
+        if named:
+            return named
+        if re.search(r"\bnone\b", reply):
+            return []
+        return None  # the reply named nothing usable: fall back to the scores
+
+    return choose

@@ -1,0 +1,69 @@
+"""Every setting in one typed object, read once from `FRONTDESK_*` environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class Settings(BaseSettings):
+    """frontdesk's configuration. Each field is read from `FRONTDESK_<FIELD>`."""
+
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+
+    home: Path = Field(
+        default_factory=lambda: Path.cwd() / ".frontdesk",
+        description="Where stores, memory and calibration live (default: ./.frontdesk).",
+    )
+    plugins_path: str = Field(
+        default="",
+        description="Extra folders holding plugin folders, separated by os.pathsep.",
+    )
+    bundled_plugins: bool = Field(
+        default=True, description="Load the example plugins from the repository's plugins/."
+    )
+    entry_point_plugins: bool = Field(
+        default=True, description="Load plugins from the `frontdesk.plugins` entry point group."
+    )
+    coordinator_model: str = Field(
+        default="llamacpp:smollm2", description="Model spec of the coordinator LLM."
+    )
+    default_model: str = Field(
+        default="llamacpp:smollm2", description="Model spec for plugins that name none."
+    )
+    chroma_url: str = Field(
+        default="",
+        description="Use a Chroma server (http://host:port) instead of the local store.",
+    )
+    memory_url: str = Field(
+        default="",
+        description="Postgres URL for conversation memory; SQLite under home when empty.",
+    )
+    max_question_chars: int = Field(default=4000, ge=1)
+    max_answer_tokens: int = Field(default=256, ge=1)
+    context_window: int = Field(default=2048, ge=512)
+    history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
+    model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
+    router_llm: bool = Field(
+        default=True, description="Ask the coordinator LLM when routing scores are ambiguous."
+    )
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _expand_home(cls, value: object) -> object:
+        if isinstance(value, str):
+            return Path(os.path.expanduser(value))
+        return value
+
+    @property
+    def extra_plugin_dirs(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.plugins_path.split(os.pathsep) if p.strip()]
+
+    @property
+    def bundled_plugin_dir(self) -> Path:
+        return REPO_ROOT / "plugins"
