@@ -37,7 +37,9 @@ def _progress_bar() -> Any:
     def update(stage: str, done: int, total: int) -> None:
         bar = bars.get(stage)
         if bar is None:
-            bar = bars[stage] = tqdm(total=total, desc=stage, unit="file" if stage == "read" else "chunk", leave=False)
+            bar = bars[stage] = tqdm(
+                total=total, desc=stage, unit="file" if stage == "read" else "chunk", leave=False
+            )
         bar.n = done
         bar.refresh()
         if done >= total:
@@ -56,8 +58,10 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for event in engine.stream(args.question, args.thread, args.plugin):
         if event.kind == "route":
             names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in event.data["plugins"])
-            print(f"[{event.data['mode']}: {names or 'coordinator'} - {event.data['reason']}]",
-                  file=sys.stderr)
+            print(
+                f"[{event.data['mode']}: {names or 'coordinator'} - {event.data['reason']}]",
+                file=sys.stderr,
+            )
         elif event.kind == "token" and event.data["answer"]:
             print(event.data["text"], end="", flush=True)
         elif event.kind == "escalate":
@@ -111,7 +115,9 @@ def cmd_route(args: argparse.Namespace) -> int:
         route = engine.route(q)
         if args.json:
             d = route.as_dict()
-            _print_json({"query": q, "plugins": d["plugins"], "mode": d["mode"], "reason": d["reason"]})
+            _print_json(
+                {"query": q, "plugins": d["plugins"], "mode": d["mode"], "reason": d["reason"]}
+            )
         else:
             names = ", ".join(f"{p.name} ({p.score:.2f})" for p in route.plugins) or "-"
             print(f"{route.mode:<11} {names:<40} {q}")
@@ -138,8 +144,10 @@ def cmd_plugin_new(args: argparse.Namespace) -> int:
     from frontdesk.scaffold import new_plugin
 
     folder = new_plugin(args.name, Path(args.dir))
-    print(f"created {folder} (edit plugin.toml, add documents to {folder / 'knowledge'}, "
-          f"then: frontdesk ingest {args.name})")
+    print(
+        f"created {folder} (edit plugin.toml, add documents to {folder / 'knowledge'}, "
+        f"then: frontdesk ingest {args.name})"
+    )
     return 0
 
 
@@ -161,21 +169,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_calibrate(args: argparse.Namespace) -> int:
-    from frontdesk.calibration import calibrate
-
-    engine = _engine()
-    result = calibrate(engine, args.plugins or None, Path(args.labels) if args.labels else None)
-    if args.json:
-        _print_json(result.report)
-    else:
-        for line in result.report.get("lines", []):  # type: ignore[union-attr]
-            print(line)
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
+    from frontdesk import __version__
+
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("ask", help="answer a question")
@@ -221,15 +219,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("serve", help="start the web chat and the OpenAI-compatible API")
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=7860)
-    p.add_argument("--allow-public", action="store_true",
-                   help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)")
+    p.add_argument(
+        "--allow-public",
+        action="store_true",
+        help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)",
+    )
     p.set_defaults(func=cmd_serve)
 
-    p = sub.add_parser("calibrate", help="fit routing thresholds from plugin examples")
-    p.add_argument("plugins", nargs="*")
-    p.add_argument("--labels", help="a JSONL file of {\"query\", \"plugin\"} (plugin may be null)")
-    p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_calibrate)
     return parser
 
 

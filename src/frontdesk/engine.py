@@ -73,8 +73,14 @@ def summarize_usage(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in records:
         item = per.setdefault(
             r["model"],
-            {"model": r["model"], "roles": [], "calls": 0, "input_tokens": 0, "output_tokens": 0,
-             "seconds": 0.0},
+            {
+                "model": r["model"],
+                "roles": [],
+                "calls": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "seconds": 0.0,
+            },
         )
         if r["role"] not in item["roles"]:
             item["roles"].append(r["role"])
@@ -149,7 +155,10 @@ class Engine:
                 ) from None
             try:
                 conn = Connection.connect(
-                    self.settings.memory_url, autocommit=True, prepare_threshold=0, row_factory=dict_row
+                    self.settings.memory_url,
+                    autocommit=True,
+                    prepare_threshold=0,
+                    row_factory=dict_row,
                 )
             except Exception as exc:
                 raise BackendError(f"cannot reach the memory database: {exc}") from None
@@ -196,7 +205,10 @@ class Engine:
     # --- knowledge -----------------------------------------------------------------------
 
     def ingest(
-        self, names: list[str] | None = None, progress: Progress | None = None, skip_bad: bool = False
+        self,
+        names: list[str] | None = None,
+        progress: Progress | None = None,
+        skip_bad: bool = False,
     ) -> list[IngestReport]:
         targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
         reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
@@ -265,7 +277,7 @@ class Engine:
             )
         started = time.perf_counter()
         config = {"configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}}
-        state_in = {
+        state_in: dict[str, Any] = {
             "question": question,
             "forced_plugin": plugin,
             "consults": None,
@@ -300,8 +312,12 @@ class Engine:
                 )
                 yield Event(
                     "token",
-                    {"text": message.content, "role": role, "plugin": meta.get("fd_plugin") or None,
-                     "answer": shown},
+                    {
+                        "text": message.content,
+                        "role": role,
+                        "plugin": meta.get("fd_plugin") or None,
+                        "answer": shown,
+                    },
                 )
         except FrontdeskError:
             raise

@@ -1,8 +1,8 @@
 """The coordinator graph (LangGraph `StateGraph`).
 
-    START -> route --Send per plugin--> consult[plugin] -> synthesize -> END
-               |                                            |
-               +-- no plugin fits --> coordinate <-- not grounded (escalate)
+START -> route --Send per plugin--> consult[plugin] -> synthesize -> END
+           |                                            |
+           +-- no plugin fits --> coordinate <-- not grounded (escalate)
 """
 
 from __future__ import annotations
@@ -31,13 +31,20 @@ from frontdesk.store import Hit, KnowledgeStore
 class Runtime(Protocol):
     """What the graph needs from the engine."""
 
-    plugins: dict[str, Plugin]
-    router: Router
-    store: KnowledgeStore
-    embedder: Embedder
-    coordinator_spec: str
-    history_turns: int
-    use_router_llm: bool
+    @property
+    def plugins(self) -> dict[str, Plugin]: ...
+    @property
+    def router(self) -> Router: ...
+    @property
+    def store(self) -> KnowledgeStore: ...
+    @property
+    def embedder(self) -> Embedder: ...
+    @property
+    def coordinator_spec(self) -> str: ...
+    @property
+    def history_turns(self) -> int: ...
+    @property
+    def use_router_llm(self) -> bool: ...
 
     def chat_model(self, spec: str) -> BaseChatModel: ...
 
@@ -117,7 +124,9 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         usage: list[dict[str, Any]] = []
         forced = state.get("forced_plugin")
         if forced:
-            decision = Route([PluginScore(forced, 1.0)], "specialist", f"{forced} chosen by the user")
+            decision = Route(
+                [PluginScore(forced, 1.0)], "specialist", f"{forced} chosen by the user"
+            )
         else:
             chooser = None
             if runtime.use_router_llm:
@@ -166,10 +175,14 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         facts = [e.sentence for e in evidence]
         messages: list[BaseMessage] = [
             SystemMessage(prompts.specialist_system(plugin.system_prompt)),
+            HumanMessage(prompts.specialist_user(prompts.EXAMPLE_QUESTION, prompts.EXAMPLE_FACTS)),
+            AIMessage(prompts.EXAMPLE_ANSWER),
             *task["history"],
             HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts))),
         ]
-        answer, record = call_model(runtime, plugin.model, messages, config, "specialist", plugin.name)
+        answer, record = call_model(
+            runtime, plugin.model, messages, config, "specialist", plugin.name
+        )
         grounding = assess(answer, question, facts, retrieval)
         return {
             "consults": [
@@ -178,9 +191,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     "answer": answer,
                     "grounding": grounding.as_dict(),
                     "citations": [_citation(h) for h in _cited(answer, evidence)],
-                    "facts": [
-                        {"text": e.sentence, "citation": _citation(e.hit)} for e in evidence
-                    ],
+                    "facts": [{"text": e.sentence, "citation": _citation(e.hit)} for e in evidence],
                 }
             ],
             "usage": [record],
@@ -198,7 +209,8 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         grounded = [c for c in consults if c["grounding"]["grounded"]]
         if not grounded:
             why = "; ".join(f"{c['plugin']}: {c['grounding']['reason']}" for c in consults)
-            return {"mode": "escalated", "reason": f"escalated to the coordinator ({why})"}
+            reason = f"{state.get('reason', '')}; escalated to the coordinator ({why})"
+            return {"mode": "escalated", "reason": reason.lstrip("; ")}
         if len(consults) == 1:
             only = consults[0]
             return _finish(state, only["answer"], citations=only["citations"])
@@ -210,7 +222,9 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             merge = [
                 SystemMessage(prompts.COORDINATOR_SYSTEM + "\n\n" + prompts.MERGE_INSTRUCTIONS),
                 HumanMessage(
-                    prompts.merge_user(state["question"], [(c["plugin"], c["answer"]) for c in grounded])
+                    prompts.merge_user(
+                        state["question"], [(c["plugin"], c["answer"]) for c in grounded]
+                    )
                 ),
             ]
             answer, record = call_model(runtime, runtime.coordinator_spec, merge, config, "merge")
@@ -237,7 +251,9 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             *_history(state, runtime.history_turns),
             HumanMessage(state["question"]),
         ]
-        answer, record = call_model(runtime, runtime.coordinator_spec, messages, config, "coordinator")
+        answer, record = call_model(
+            runtime, runtime.coordinator_spec, messages, config, "coordinator"
+        )
         words = set(content_words(answer))
         for fact in facts:  # cite only the facts the coordinator's answer draws on
             cit = fact["citation"]
@@ -256,4 +272,3 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
     graph.add_conditional_edges("synthesize", after_synthesize, ["coordinate", END])
     graph.add_edge("coordinate", END)
     return graph.compile(checkpointer=checkpointer)
-

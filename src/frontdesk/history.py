@@ -63,7 +63,9 @@ class AnswerLog:
                 "ORDER BY updated DESC LIMIT ?",
                 (limit,),
             ).fetchall()
-        return [dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows]
+        return [
+            dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows
+        ]
 
     def answers(self, since: float = 0.0) -> list[dict[str, Any]]:
         with self._lock:

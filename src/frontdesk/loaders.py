@@ -75,7 +75,9 @@ def _pdf_text(path: Path, raw: bytes) -> str:
         reader = PdfReader(io.BytesIO(raw))
         return "\n\n".join((page.extract_text() or "") for page in reader.pages)
     except (PdfReadError, ValueError, KeyError) as exc:
-        raise InputError(f"{path}: cannot read this PDF ({exc}); re-export it or remove it") from None
+        raise InputError(
+            f"{path}: cannot read this PDF ({exc}); re-export it or remove it"
+        ) from None
 
 
 def load_document(path: Path) -> Document:

@@ -43,7 +43,7 @@ class ModelOptions:
     max_tokens: int = 256
     context_window: int = 2048
     timeout: float = 120.0
-    temperature: float = 0.2
+    temperature: float = 0.0  # greedy: the same question gets the same answer
 
 
 BACKENDS: dict[str, ModelFactory] = {}
@@ -58,7 +58,9 @@ def parse_spec(spec: str) -> ModelSpec:
     """Split `backend:name[@url]`; raises ValueError naming what is wrong."""
     backend, sep, rest = spec.partition(":")
     if not sep or not rest:
-        raise ValueError(f"model spec '{spec}' must look like 'backend:name' (e.g. llamacpp:smollm2)")
+        raise ValueError(
+            f"model spec '{spec}' must look like 'backend:name' (e.g. llamacpp:smollm2)"
+        )
     if backend not in BACKENDS:
         known = ", ".join(sorted(BACKENDS))
         raise ValueError(f"unknown model backend '{backend}' in '{spec}' (known: {known})")
@@ -120,9 +122,7 @@ class _SharedLlama:
     def __init__(self, path: str, n_ctx: int) -> None:
         from llama_cpp import Llama
 
-        self.llm = Llama(
-            model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, verbose=False
-        )
+        self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, verbose=False)
         self.lock = threading.Lock()
 
     @classmethod
@@ -144,7 +144,7 @@ class LlamaCppChat(BaseChatModel):
     model_path: str
     context_window: int = 2048
     max_tokens: int = 256
-    temperature: float = 0.2
+    temperature: float = 0.0
     repeat_penalty: float = 1.15  # small models loop without it
 
     @property
@@ -177,7 +177,7 @@ class LlamaCppChat(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         shared = _SharedLlama.get(self.model_path, self.context_window)
-        payload = [{"role": _role(m), "content": str(m.content)} for m in messages]
+        payload: Any = [{"role": _role(m), "content": str(m.content)} for m in messages]
         with shared.lock:
             llm = shared.llm
             prompt_tokens, finish = None, None
@@ -189,8 +189,9 @@ class LlamaCppChat(BaseChatModel):
                 stop=stop,
                 stream=True,
             )
+            part: Any
             for part in stream:
-                choice = part["choices"][0]  # type: ignore[index]
+                choice = part["choices"][0]
                 finish = choice.get("finish_reason") or finish
                 text = choice["delta"].get("content")
                 if not text:

@@ -20,7 +20,9 @@ import numpy as np
 from frontdesk.embeddings import Embedder
 from frontdesk.plugins import Plugin
 
-KnowledgeScorer = Callable[[str, np.ndarray], float]  # (plugin, query vector) -> best chunk sim
+KnowledgeScorer = Callable[
+    [str, np.ndarray], "float | None"
+]  # (plugin, query vector) -> best chunk sim
 LLMChooser = Callable[[str, list[Plugin]], "list[str] | None"]
 
 
@@ -193,11 +195,13 @@ class Router:
         # The ambiguous band: only here may the coordinator LLM be asked.
         band = [s for s in whole if s.score >= self._thresholds(s.name).reject]
         if chooser is not None:
-            names = chooser(question, [self._plugin(s.name) for s in band])
-            if names is not None:
-                picked = [s for s in band if s.name in names]
+            named = chooser(question, [self._plugin(s.name) for s in band])
+            if named is not None:
+                picked = [s for s in band if s.name in named]
                 if not picked:
-                    return Route([], "coordinator", "coordinator LLM: no plugin fits", llm_used=True)
+                    return Route(
+                        [], "coordinator", "coordinator LLM: no plugin fits", llm_used=True
+                    )
                 mode = "specialist" if len(picked) == 1 else "multi"
                 listed = ", ".join(p.name for p in picked)
                 return Route(picked, mode, f"coordinator LLM chose {listed}", llm_used=True)

@@ -8,7 +8,7 @@ from frontdesk.errors import InputError, ManifestError
 from frontdesk.plugins import MANIFEST, NAME_PATTERN, discover, load_manifest
 from frontdesk.settings import Settings
 
-TEMPLATE = '''name = "{name}"
+TEMPLATE = """name = "{name}"
 description = "Describe in one or two sentences what {name} knows about; the router reads this."
 examples = [
     "A question a user would ask this plugin",
@@ -22,7 +22,7 @@ paths = ["knowledge"]
 
 [retrieval]
 top_k = 3
-'''
+"""
 
 WELCOME = """# About {name}
 
@@ -46,7 +46,9 @@ def new_plugin(name: str, where: Path) -> Path:
     return folder
 
 
-def check_plugins(path: Path | None, settings: Settings | None = None) -> tuple[list[str], list[str]]:
+def check_plugins(
+    path: Path | None, settings: Settings | None = None
+) -> tuple[list[str], list[str]]:
     """Validate one plugin folder (or every plugin found): (problems, ok lines)."""
     settings = settings or Settings()
     problems: list[str] = []

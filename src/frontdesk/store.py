@@ -7,6 +7,7 @@ new or changed files, replaces their old chunks and drops the chunks of deleted 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import time
 from collections.abc import Callable
@@ -173,7 +174,10 @@ class KnowledgeStore:
         )
         hits = []
         for cid, doc, meta, dist in zip(
-            res["ids"][0], res["documents"][0], res["metadatas"][0], res["distances"][0],
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
             strict=True,
         ):
             hits.append(
@@ -208,9 +212,9 @@ class KnowledgeStore:
         current = coll.get(include=["metadatas"])
         for cid, meta in zip(current["ids"], current["metadatas"] or [], strict=True):
             src = str(meta["source"])
-            digest, ids = existing.get(src, (str(meta.get("sha256", "")), []))
-            ids.append(cid)
-            existing[src] = (digest, ids)
+            digest, src_ids = existing.get(src, (str(meta.get("sha256", "")), []))
+            src_ids.append(cid)
+            existing[src] = (digest, src_ids)
 
         changed: list[tuple[Document, list[str]]] = []
         for n, path in enumerate(files, 1):
@@ -287,7 +291,5 @@ class KnowledgeStore:
 
     def drop(self, plugin: str) -> None:
         self._collections.pop(plugin, None)
-        try:
+        with contextlib.suppress(Exception):  # not there: nothing to drop
             self.client.delete_collection(_collection_name(plugin))
-        except Exception:  # not there: nothing to drop
-            pass

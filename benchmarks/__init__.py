@@ -1,0 +1,1 @@
+"""Benchmarks: routing quality and pipeline speed (see BENCHMARKS.md)."""

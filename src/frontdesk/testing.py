@@ -1,0 +1,136 @@
+"""Test doubles shipped with the library: a scripted chat model and a bag-of-words embedder.
+
+Importing this module registers the model backend `fake:<behaviour>`:
+
+- `fake:facts`     answers with the first fact it was given (a grounded specialist)
+- `fake:offtopic`  answers with something its facts never said (an ungrounded specialist)
+- `fake:echo`      answers "echo: <last user message>" (handy for the coordinator)
+- `fake:down`      raises ConnectionError, like a backend that is not running
+- `fake:script`    pops replies queued with `FakeChatModel.enqueue("...")`
+
+Every call is recorded in `FakeChatModel.calls` as (spec, messages).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import threading
+from collections.abc import Iterator
+from typing import Any, ClassVar
+
+import numpy as np
+from langchain_core.callbacks import CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+
+from frontdesk.grounding import content_words
+from frontdesk.models import ModelOptions, ModelSpec, register_backend
+
+OFFTOPIC = "Purple bananas sing opera beneath the frozen volcano every Tuesday."
+
+
+class FakeChatModel(BaseChatModel):
+    """A chat model whose replies follow a named behaviour (see the module docstring)."""
+
+    behaviour: str
+    calls: ClassVar[list[tuple[str, list[BaseMessage]]]] = []
+    queue: ClassVar[list[str]] = []
+    _lock: ClassVar[threading.Lock] = threading.Lock()
+
+    @property
+    def _llm_type(self) -> str:
+        return "fake"
+
+    @classmethod
+    def enqueue(cls, *replies: str) -> None:
+        cls.queue.extend(replies)
+
+    @classmethod
+    def reset(cls) -> None:
+        cls.calls.clear()
+        cls.queue.clear()
+
+    def _reply(self, messages: list[BaseMessage]) -> str:
+        last = str(messages[-1].content)
+        if self.behaviour == "down":
+            raise ConnectionError("[Errno 111] Connection refused")
+        if self.behaviour == "facts":
+            facts = [line[2:] for line in last.splitlines() if line.startswith("- ")]
+            return facts[0] if facts else "I do not know."
+        if self.behaviour == "offtopic":
+            return OFFTOPIC
+        if self.behaviour == "echo":
+            return f"echo: {last.splitlines()[-1] if last else ''}"
+        if self.behaviour == "script":
+            with self._lock:
+                return self.queue.pop(0) if self.queue else "no scripted reply left"
+        raise ValueError(f"unknown fake behaviour '{self.behaviour}'")
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        with self._lock:
+            self.calls.append((f"fake:{self.behaviour}", list(messages)))
+        text = self._reply(messages)
+        words = re.findall(r"\S+\s*", text)
+        for word in words:
+            chunk = ChatGenerationChunk(message=AIMessageChunk(content=word))
+            if run_manager:
+                run_manager.on_llm_new_token(word, chunk=chunk)
+            yield chunk
+        prompt_words = sum(len(str(m.content).split()) for m in messages)
+        usage = {
+            "input_tokens": prompt_words,
+            "output_tokens": len(words),
+            "total_tokens": prompt_words + len(words),
+        }
+        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))  # type: ignore[arg-type]
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        parts = list(self._stream(messages, stop, run_manager))
+        text = "".join(str(p.message.content) for p in parts)
+        usage = parts[-1].message.usage_metadata  # type: ignore[attr-defined]
+        return ChatResult(
+            generations=[ChatGeneration(message=AIMessage(text, usage_metadata=usage))]
+        )
+
+
+def _fake(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
+    return FakeChatModel(behaviour=spec.name)
+
+
+register_backend("fake", _fake)
+
+
+class HashEmbedder:
+    """Deterministic bag-of-words vectors: texts sharing words are similar. No model needed."""
+
+    name = "hash-bow"
+
+    def __init__(self, dims: int = 512) -> None:
+        self.dims = dims
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dims), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for word in content_words(text):
+                h = int(hashlib.md5(word.encode()).hexdigest()[:8], 16)
+                out[row, h % self.dims] += 1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+            else:
+                out[row, 0] = 1.0  # an empty text still needs a unit vector
+        return out
