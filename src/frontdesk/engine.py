@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import BackendError, FrontdeskError, InputError
+from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError
 from frontdesk.history import AnswerLog
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
@@ -26,6 +27,19 @@ from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 COORDINATOR_ROLES = {"coordinator", "merge", "router"}
+
+
+class _CancelOnToken(BaseCallbackHandler):
+    """Stops generation at the next token once `event` is set (a client went away)."""
+
+    raise_error = True
+
+    def __init__(self, event: threading.Event) -> None:
+        self.event = event
+
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
+        if self.event.is_set():
+            raise Cancelled("the client went away")
 
 
 @dataclass
@@ -264,9 +278,20 @@ class Engine:
         return self.router.route(self._check_question(question))
 
     def stream(
-        self, question: str, thread_id: str | None = None, plugin: str | None = None
+        self,
+        question: str,
+        thread_id: str | None = None,
+        plugin: str | None = None,
+        history: list[tuple[str, str]] | None = None,
+        cancel: threading.Event | None = None,
     ) -> Iterator[Event]:
-        """Answer a question, yielding route, token, escalate and answer events."""
+        """Answer a question, yielding route, token, escalate and answer events.
+
+        `history` — (role, text) pairs with role "user" or "assistant" — is for stateless
+        clients that send the whole conversation; with a `thread_id` the server's memory of
+        that thread is used instead. Setting `cancel` stops generation at the next token
+        (raises Cancelled; nothing is stored).
+        """
         question = self._check_question(question)
         if plugin:
             self.plugin_set.get(plugin)
@@ -276,7 +301,11 @@ class Engine:
                 f"(got {thread_id[:40]!r})"
             )
         started = time.perf_counter()
-        config = {"configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}}
+        config: dict[str, Any] = {
+            "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}
+        }
+        if cancel is not None:
+            config["callbacks"] = [_CancelOnToken(cancel)]
         state_in: dict[str, Any] = {
             "question": question,
             "forced_plugin": plugin,
@@ -285,6 +314,10 @@ class Engine:
             "citations": [],
             "answer": "",
         }
+        if history and not thread_id:
+            state_in["messages"] = [
+                HumanMessage(text) if role == "user" else AIMessage(text) for role, text in history
+            ]
         mode = None
         try:
             for kind, chunk in self.graph.stream(
@@ -322,8 +355,10 @@ class Engine:
         except FrontdeskError:
             raise
         except Exception as exc:
+            if cancel is not None and cancel.is_set():
+                raise Cancelled("the client went away") from None
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
-        values = self.graph.get_state(config).values
+        values = self.graph.get_state({"configurable": config["configurable"]}).values
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
@@ -358,6 +393,22 @@ class Engine:
                 )
         raise BackendError("the graph finished without an answer")
 
+    def readiness(self) -> list[dict[str, Any]]:
+        """Can the store and every model be reached? One check each; nothing is generated."""
+        from frontdesk.models import probe
+
+        checks: list[dict[str, Any]] = []
+        try:
+            self.store.client.heartbeat()
+            checks.append({"name": "store", "ok": True, "detail": self.store.location})
+        except Exception as exc:
+            checks.append({"name": "store", "ok": False, "detail": str(exc)})
+        specs = sorted({p.model for p in self.plugins.values()} | {self.coordinator_spec})
+        for spec in specs:
+            ok, detail = probe(spec)
+            checks.append({"name": f"model {spec}", "ok": ok, "detail": detail})
+        return checks
+
     # --- memory --------------------------------------------------------------------------
 
     def history(self, thread_id: str) -> list[BaseMessage]:
@@ -367,3 +418,47 @@ class Engine:
 
     def threads(self, limit: int = 100) -> list[dict[str, Any]]:
         return self.log.threads(limit)
+
+    def stats(self, since_start: bool = True) -> dict[str, Any]:
+        """Answer figures since this engine started, or over the whole stored history."""
+        from frontdesk.stats import summarize
+
+        return summarize(self.log.answers(self.started if since_start else 0.0))
+
+    def add_document(self, plugin: str, filename: str, data: bytes) -> str:
+        """Save an uploaded document into the plugin's knowledge folder; returns its path.
+
+        Only supported types, at most `upload_max_bytes`, and only a plain file name: nothing
+        can land outside that plugin's knowledge folder. Ingest it afterwards.
+        """
+        import tempfile
+        from pathlib import Path
+
+        from frontdesk.loaders import SUPPORTED_SUFFIXES, load_document
+
+        target_plugin = self.plugin_set.get(plugin)
+        name = filename
+        if not name or name.startswith(".") or "/" in name or "\\" in name:
+            raise InputError(f"'{filename}' is not a plain file name (no folders, not hidden)")
+        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+            allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+            raise InputError(f"'{name}': file type not allowed (allowed: {allowed})")
+        if len(data) > self.settings.upload_max_bytes:
+            raise InputError(
+                f"'{name}' is {len(data)} bytes; the limit is {self.settings.upload_max_bytes}"
+            )
+        folders = target_plugin.knowledge_dirs()
+        if not folders:
+            raise InputError(f"plugin '{plugin}' has no knowledge folder to upload into")
+        folder = folders[0].resolve()
+        target = (folder / name).resolve()
+        if target.parent != folder:
+            raise InputError(f"'{filename}' would land outside {folder}")
+        with tempfile.TemporaryDirectory() as scratch:  # reject what ingest could not read
+            probe = Path(scratch) / name
+            probe.write_bytes(data)
+            load_document(probe)
+        partial = folder / f".{name}.part"
+        partial.write_bytes(data)
+        partial.replace(target)  # never a half-written document
+        return str(target)

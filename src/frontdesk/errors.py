@@ -41,8 +41,15 @@ class BackendError(FrontdeskError):
     """A model backend or store that is down, unreachable or failing."""
 
     exit_code = 3
-    http_status = 503
+    http_status = 502
 
 
 class BackendTimeout(BackendError):
     http_status = 504
+
+
+class Cancelled(FrontdeskError):
+    """The caller stopped the answer (a client disconnected)."""
+
+    exit_code = 130
+    http_status = 499

@@ -19,7 +19,7 @@ from langgraph.types import Send
 
 from frontdesk import prompts
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import BackendError, BackendTimeout
+from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence, select_evidence
 from frontdesk.grounding import assess, content_words
 from frontdesk.plugins import Plugin
@@ -63,7 +63,7 @@ def call_model(
     started = time.perf_counter()
     try:
         reply = model.invoke(messages, tagged)
-    except BackendError:
+    except (BackendError, Cancelled):
         raise
     except Exception as exc:  # connection refused, bad URL, HTTP errors, timeouts...
         kind = type(exc).__name__
@@ -198,9 +198,21 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         }
 
     def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
+        # The route and sources ride with the stored message, so a reopened thread shows them.
+        meta = {
+            "route": {
+                **state["route"],
+                "mode": extra.get("mode", state.get("mode")),
+                "reason": extra.get("reason", state.get("reason")),
+            },
+            "citations": extra.get("citations", []),
+        }
         return {
             "answer": answer,
-            "messages": [HumanMessage(state["question"]), AIMessage(answer)],
+            "messages": [
+                HumanMessage(state["question"]),
+                AIMessage(answer, additional_kwargs={"frontdesk": meta}),
+            ],
             **extra,
         }
 

@@ -47,11 +47,31 @@ class ModelOptions:
 
 
 BACKENDS: dict[str, ModelFactory] = {}
+Probe = Callable[[ModelSpec], tuple[bool, str]]
+PROBES: dict[str, Probe] = {}
 
 
-def register_backend(name: str, factory: ModelFactory) -> None:
-    """Add a model backend; `factory(spec, options)` returns a LangChain chat model."""
+def register_backend(name: str, factory: ModelFactory, probe: Probe | None = None) -> None:
+    """Add a model backend; `factory(spec, options)` returns a LangChain chat model, and
+    `probe(spec)` says (cheaply, without generating) whether it is reachable."""
     BACKENDS[name] = factory
+    if probe is not None:
+        PROBES[name] = probe
+
+
+def probe(spec: str) -> tuple[bool, str]:
+    """(reachable, detail) for a model spec, without generating anything."""
+    try:
+        parsed = parse_spec(spec)
+    except ValueError as exc:
+        return False, str(exc)
+    check = PROBES.get(parsed.backend)
+    if check is None:
+        return True, "no probe for this backend"
+    try:
+        return check(parsed)
+    except Exception as exc:
+        return False, f"{type(exc).__name__}: {exc}"
 
 
 def parse_spec(spec: str) -> ModelSpec:
@@ -252,6 +272,30 @@ def _openai(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
     )
 
 
-register_backend("llamacpp", _llamacpp)
-register_backend("ollama", _ollama)
-register_backend("openai", _openai)
+def _probe_llamacpp(spec: ModelSpec) -> tuple[bool, str]:
+    return True, str(resolve_gguf(spec.name))
+
+
+def _probe_http(url: str, expect: str | None = None) -> tuple[bool, str]:
+    import httpx
+
+    reply = httpx.get(url, timeout=3.0)
+    if reply.status_code != 200:
+        return False, f"{url} answered HTTP {reply.status_code}"
+    if expect is not None and expect not in reply.text:
+        return False, f"{url} does not list the model '{expect}'"
+    return True, url
+
+
+def _probe_ollama(spec: ModelSpec) -> tuple[bool, str]:
+    base = spec.base_url or "http://127.0.0.1:11434"
+    return _probe_http(f"{base}/api/tags", spec.name.removesuffix(":latest"))
+
+
+def _probe_openai(spec: ModelSpec) -> tuple[bool, str]:
+    return _probe_http(f"{spec.base_url or 'https://api.openai.com/v1'}/models")
+
+
+register_backend("llamacpp", _llamacpp, _probe_llamacpp)
+register_backend("ollama", _ollama, _probe_ollama)
+register_backend("openai", _openai, _probe_openai)

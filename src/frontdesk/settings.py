@@ -52,6 +52,18 @@ class Settings(BaseSettings):
     router_llm: bool = Field(
         default=True, description="Ask the coordinator LLM when routing scores are ambiguous."
     )
+    api_keys: str = Field(
+        default="", description="Comma-separated bearer keys for the API; empty: no auth."
+    )
+    max_concurrency: int = Field(default=2, ge=1, description="Answers generated at once.")
+    max_queue: int = Field(default=8, ge=0, description="Requests waiting beyond those.")
+    queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    upload_max_bytes: int = Field(default=10_000_000, ge=1024)
+
+    @property
+    def api_key_set(self) -> frozenset[str]:
+        return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
 
     @field_validator("home", mode="before")
     @classmethod

@@ -111,7 +111,11 @@ def _fake(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
     return FakeChatModel(behaviour=spec.name)
 
 
-register_backend("fake", _fake)
+def _probe_fake(spec: ModelSpec) -> tuple[bool, str]:
+    return (spec.name != "down", f"fake:{spec.name}")
+
+
+register_backend("fake", _fake, _probe_fake)
 
 
 class HashEmbedder:

@@ -1,0 +1,386 @@
+"""The OpenAI-compatible bot API: `/v1/chat/completions`, `/v1/models`, `/healthz`, `/readyz`.
+
+Model `frontdesk` routes automatically; `frontdesk/<plugin>` forces one specialist. A client
+that sends the whole conversation works statelessly; one that sends a thread id — header
+`X-Frontdesk-Thread`, or `metadata.thread_id` in the body — gets the server's memory of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from frontdesk.engine import Engine, Event
+from frontdesk.errors import FrontdeskError, InputError, NotFoundError
+
+BASE_MODEL = "frontdesk"
+THREAD_HEADER = "x-frontdesk-thread"
+
+
+class APIError(Exception):
+    def __init__(
+        self, status: int, message: str, kind: str, code: str, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status, self.message, self.kind, self.code = status, message, kind, code
+        self.headers = headers or {}
+
+    def response(self) -> JSONResponse:
+        body = {
+            "error": {"message": self.message, "type": self.kind, "param": None, "code": self.code}
+        }
+        return JSONResponse(body, status_code=self.status, headers=self.headers)
+
+
+def _from_engine_error(exc: FrontdeskError) -> APIError:
+    status = exc.http_status
+    if isinstance(exc, InputError) and "characters long" in str(exc):
+        status = 413
+    kinds = {
+        400: "invalid_request_error",
+        404: "invalid_request_error",
+        413: "invalid_request_error",
+    }
+    codes = {
+        400: "invalid_request",
+        404: "not_found",
+        413: "too_large",
+        502: "backend_unavailable",
+        504: "backend_timeout",
+    }
+    return APIError(status, str(exc), kinds.get(status, "server_error"), codes.get(status, "error"))
+
+
+class Message(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: str
+    content: str | list[dict[str, Any]] | None = None
+
+    def text(self) -> str:
+        if isinstance(self.content, list):
+            return "".join(str(p.get("text", "")) for p in self.content if p.get("type") == "text")
+        return self.content or ""
+
+
+class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")  # temperature, top_p...: accepted, not used
+    model: str
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    stream_options: dict[str, Any] | None = None
+    user: str | None = None
+    metadata: dict[str, Any] | None = None
+
+
+class Gate:
+    """Bounded concurrency with a bounded queue: beyond both, refuse at once (429)."""
+
+    def __init__(self, concurrency: int, queue: int, timeout: float) -> None:
+        self.concurrency, self.queue, self.timeout = concurrency, queue, timeout
+        self.active = 0
+        self.waiting = 0
+        self._sem: asyncio.Semaphore | None = None
+
+    @property
+    def sem(self) -> asyncio.Semaphore:
+        if self._sem is None:
+            self._sem = asyncio.Semaphore(self.concurrency)
+        return self._sem
+
+    async def enter(self) -> None:
+        if self.active >= self.concurrency and self.waiting >= self.queue:
+            raise APIError(
+                429,
+                "frontdesk is busy: too many requests waiting; retry shortly",
+                "rate_limit_error",
+                "saturated",
+                {"Retry-After": "2"},
+            )
+        self.waiting += 1
+        try:
+            await asyncio.wait_for(self.sem.acquire(), self.timeout)
+        except TimeoutError:
+            raise APIError(
+                503,
+                f"frontdesk is busy: no slot within {self.timeout:.0f}s; retry",
+                "server_error",
+                "queue_timeout",
+                {"Retry-After": "5"},
+            ) from None
+        finally:
+            self.waiting -= 1
+        self.active += 1
+
+    def leave(self) -> None:
+        self.active -= 1
+        self.sem.release()
+
+
+def _completion_id() -> str:
+    return f"chatcmpl-{uuid.uuid4().hex[:24]}"
+
+
+def _usage(answer: dict[str, Any]) -> dict[str, int]:
+    prompt = sum(u["input_tokens"] for u in answer["usage"])
+    completion = sum(u["output_tokens"] for u in answer["usage"])
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
+
+
+def _extension(answer: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "route": answer["route"],
+        "citations": answer["citations"],
+        "usage_by_model": answer["usage"],
+        "reached_coordinator": answer["reached_coordinator"],
+        "thread_id": answer["thread_id"],
+    }
+
+
+def build_api(engine: Engine) -> APIRouter:
+    settings = engine.settings
+    keys = settings.api_key_set
+    gate = Gate(settings.max_concurrency, settings.max_queue, settings.queue_timeout)
+    router = APIRouter()
+
+    def check_key(request: Request) -> None:
+        if not keys:
+            return
+        auth = request.headers.get("authorization", "")
+        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
+        if token not in keys:
+            raise APIError(
+                401,
+                "missing or wrong API key: send 'Authorization: Bearer <key>'",
+                "invalid_request_error",
+                "invalid_api_key",
+            )
+
+    def resolve_model(name: str) -> str | None:
+        if name == BASE_MODEL:
+            return None
+        prefix = BASE_MODEL + "/"
+        if name.startswith(prefix) and name[len(prefix) :] in engine.plugins:
+            return name[len(prefix) :]
+        raise APIError(
+            404,
+            f"The model '{name}' does not exist; GET /v1/models lists them",
+            "invalid_request_error",
+            "model_not_found",
+        )
+
+    async def parse(request: Request) -> ChatRequest:
+        declared = request.headers.get("content-length")
+        if declared and declared.isdigit() and int(declared) > settings.max_body_bytes:
+            raise APIError(
+                413,
+                f"request body over {settings.max_body_bytes} bytes",
+                "invalid_request_error",
+                "too_large",
+            )
+        raw = await request.body()
+        if len(raw) > settings.max_body_bytes:
+            raise APIError(
+                413,
+                f"request body over {settings.max_body_bytes} bytes",
+                "invalid_request_error",
+                "too_large",
+            )
+        try:
+            return ChatRequest.model_validate(json.loads(raw or b"null"))
+        except json.JSONDecodeError as exc:
+            raise APIError(
+                400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
+            ) from None
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "body"
+            raise APIError(
+                400, f"{where}: {first['msg']}", "invalid_request_error", "invalid_request"
+            ) from None
+
+    @router.get("/v1/models")
+    async def models(request: Request) -> dict[str, Any]:
+        check_key(request)
+        created = int(engine.started)
+        ids = [BASE_MODEL] + [f"{BASE_MODEL}/{name}" for name in sorted(engine.plugins)]
+        return {
+            "object": "list",
+            "data": [
+                {"id": i, "object": "model", "created": created, "owned_by": "frontdesk"}
+                for i in ids
+            ],
+        }
+
+    @router.post("/v1/chat/completions")
+    async def chat(request: Request) -> Any:
+        check_key(request)
+        body = await parse(request)
+        plugin = resolve_model(body.model)
+        users = [m for m in body.messages if m.role == "user"]
+        if not users or body.messages[-1].role != "user":
+            raise APIError(
+                400,
+                "messages must end with a user message",
+                "invalid_request_error",
+                "invalid_request",
+            )
+        question = body.messages[-1].text()
+        if len(question) > settings.max_question_chars:
+            raise APIError(
+                413,
+                f"the question is {len(question)} characters long; the limit is "
+                f"{settings.max_question_chars}",
+                "invalid_request_error",
+                "too_large",
+            )
+        thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
+        history = [
+            (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")
+        ]
+        cancel = threading.Event()
+
+        def events() -> Iterator[Event]:
+            return engine.stream(question, thread, plugin, history=history, cancel=cancel)
+
+        await gate.enter()
+        if not body.stream:
+            try:
+                answer = await asyncio.to_thread(_final, events)
+            except FrontdeskError as exc:
+                raise _from_engine_error(exc) from None
+            finally:
+                gate.leave()
+            return {
+                "id": _completion_id(),
+                "object": "chat.completion",
+                "created": int(time.time()),
+                "model": body.model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "finish_reason": "stop",
+                        "message": {"role": "assistant", "content": answer["answer"]},
+                    }
+                ],
+                "usage": _usage(answer),
+                "frontdesk": _extension(answer),
+            }
+        include_usage = bool((body.stream_options or {}).get("include_usage"))
+        return StreamingResponse(
+            _sse(events, cancel, gate, body.model, include_usage),
+            media_type="text/event-stream",
+            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+        )
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    async def readyz() -> JSONResponse:
+        checks = await asyncio.to_thread(engine.readiness)
+        ok = all(c["ok"] for c in checks)
+        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+
+    return router
+
+
+def _final(events: Any) -> dict[str, Any]:
+    for event in events():
+        if event.kind == "answer":
+            return dict(event.data)
+    raise InputError("no answer was produced")
+
+
+async def _sse(
+    events: Any, cancel: threading.Event, gate: Gate, model: str, include_usage: bool
+) -> AsyncIterator[bytes]:
+    """Server-sent events from the engine's stream, run in a worker thread."""
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+
+    def pump() -> None:
+        try:
+            for event in events():
+                loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
+        except FrontdeskError as exc:
+            loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+        except Exception as exc:  # never leave the client hanging
+            loop.call_soon_threadsafe(queue.put_nowait, ("error", FrontdeskError(str(exc))))
+        finally:
+            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+
+    cid, created = _completion_id(), int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
+        data = {
+            "id": cid,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+            **extra,
+        }
+        return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
+
+    worker = threading.Thread(target=pump, daemon=True)
+    worker.start()
+    try:
+        yield chunk({"role": "assistant", "content": ""})
+        while True:
+            kind, item = await queue.get()
+            if kind == "end":
+                break
+            if kind == "error":
+                if cancel.is_set():
+                    break
+                err = _from_engine_error(item)
+                body = {"error": {"message": err.message, "type": err.kind, "code": err.code}}
+                yield f"data: {json.dumps(body)}\n\n".encode()
+                break
+            event: Event = item
+            if event.kind == "token" and event.data["answer"]:
+                yield chunk({"content": event.data["text"]})
+            elif event.kind == "escalate":
+                note = "\n\n[The specialist's answer was not supported by its sources; the coordinator answers instead.]\n\n"
+                yield chunk({"content": note})
+            elif event.kind == "answer":
+                yield chunk({}, "stop", frontdesk=_extension(event.data))
+                if include_usage:
+                    data = {
+                        "id": cid,
+                        "object": "chat.completion.chunk",
+                        "created": created,
+                        "model": model,
+                        "choices": [],
+                        "usage": _usage(event.data),
+                    }
+                    yield f"data: {json.dumps(data)}\n\n".encode()
+        yield b"data: [DONE]\n\n"
+    finally:
+        cancel.set()  # a client that went away stops the generation at its next token
+        await asyncio.to_thread(worker.join, 30)
+        gate.leave()
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(APIError)
+    async def _api_error(request: Request, exc: APIError) -> JSONResponse:
+        return exc.response()
+
+    @app.exception_handler(NotFoundError)
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return _from_engine_error(exc).response()

@@ -1,0 +1,333 @@
+"""The web chat: a Gradio front end over the engine's public API (nothing re-implemented here)."""
+
+from __future__ import annotations
+
+import html
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import gradio as gr
+import pandas as pd
+
+from frontdesk.engine import Engine
+from frontdesk.errors import FrontdeskError
+
+AUTO = "auto"
+CSS = """
+.fd-route { font-size: 0.9em; opacity: 0.85; }
+.fd-sources details { margin: 0.2em 0; }
+.fd-sources summary { cursor: pointer; }
+.fd-snippet { font-size: 0.85em; white-space: pre-wrap; border-left: 3px solid #ddd; padding-left: 0.6em; }
+@media (max-width: 640px) { .fd-side { min-width: 100% !important; } }
+"""
+
+
+def route_text(route: dict[str, Any]) -> str:
+    names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in route.get("plugins", []))
+    return f"{route.get('mode', '?')} · {names or 'coordinator'} — {route.get('reason', '')}"
+
+
+def sources_html(citations: list[dict[str, Any]]) -> str:
+    items = []
+    for i, c in enumerate(citations, 1):
+        link = f"/source/{quote(c['plugin'])}/{quote(c['source'])}"
+        items.append(
+            f"<details><summary>[{i}] {html.escape(c['plugin'])} / "
+            f"<a href='{link}' target='_blank'>{html.escape(c['source'])}</a>"
+            f" <small>({html.escape(c['chunk_id'])})</small></summary>"
+            f"<div class='fd-snippet'>{html.escape(c['snippet'])}</div></details>"
+        )
+    return "<div class='fd-sources'>" + "".join(items) + "</div>"
+
+
+def annotations(route: dict[str, Any], citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The route and the sources, as collapsible messages under an answer."""
+    out = [
+        {
+            "role": "assistant",
+            "content": html.escape(route.get("reason", "")),
+            "metadata": {"title": f"Route: {route_text(route).split(' — ')[0]}", "status": "done"},
+        }
+    ]
+    if citations:
+        out.append(
+            {
+                "role": "assistant",
+                "content": sources_html(citations),
+                "metadata": {"title": f"Sources ({len(citations)})", "status": "done"},
+            }
+        )
+    return out
+
+
+def history_messages(engine: Engine, thread_id: str) -> list[dict[str, Any]]:
+    messages: list[dict[str, Any]] = []
+    for m in engine.history(thread_id):
+        if m.type == "human":
+            messages.append({"role": "user", "content": str(m.content)})
+        else:
+            messages.append({"role": "assistant", "content": str(m.content)})
+            meta = m.additional_kwargs.get("frontdesk")
+            if meta:
+                messages.extend(annotations(meta["route"], meta["citations"]))
+    return messages
+
+
+def thread_choices(engine: Engine) -> list[tuple[str, str]]:
+    return [(t["title"], t["thread_id"]) for t in engine.threads(50)]
+
+
+def plugins_table(engine: Engine) -> pd.DataFrame:
+    rows = []
+    for p in engine.plugin_info():
+        if p["name"] is None:
+            rows.append(
+                {
+                    "plugin": "(broken)",
+                    "model": "",
+                    "description": "",
+                    "documents": 0,
+                    "chunks": 0,
+                    "last ingest": "",
+                    "status": p["error"],
+                }
+            )
+            continue
+        rows.append(
+            {
+                "plugin": p["name"],
+                "model": p["model"],
+                "description": p["description"],
+                "documents": p["documents"],
+                "chunks": p["chunks"],
+                "last ingest": p["last_ingest"] or "never",
+                "status": p["error"] or ("ok" if p["chunks"] else "not ingested"),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    s = engine.stats(since_start=scope == "since start")
+    share = f"{s['specialist_only_share']:.0%}" if s["answers"] else "—"
+    text = (
+        f"**{s['answers']}** answers · **{share}** never reached the coordinator · "
+        f"latency p50 {s['latency_p50']:.2f}s, p95 {s['latency_p95']:.2f}s"
+    )
+    modes = pd.DataFrame(
+        [{"mode": k, "answers": v} for k, v in s["modes"].items()]
+        or [{"mode": "none yet", "answers": 0}]
+    )
+    models = pd.DataFrame(
+        s["models"]
+        or [
+            {
+                "model": "none yet",
+                "calls": 0,
+                "input_tokens": 0,
+                "output_tokens": 0,
+                "seconds": 0.0,
+                "seconds_per_call": 0.0,
+            }
+        ]
+    )
+    tokens = models.melt(
+        id_vars=["model"],
+        value_vars=["input_tokens", "output_tokens"],
+        var_name="kind",
+        value_name="tokens",
+    )
+    return text, modes, models, tokens
+
+
+def build_ui(engine: Engine) -> gr.Blocks:
+    plugin_names = sorted(engine.plugins)
+
+    with gr.Blocks(title="frontdesk") as demo:
+        thread_state = gr.BrowserState(None, storage_key="frontdesk-thread")
+        gr.Markdown("## frontdesk\nAsk anything: the front desk sends it to the right specialist.")
+        with gr.Tabs():
+            with gr.Tab("Chat", id="chat"), gr.Row():
+                with gr.Column(scale=1, min_width=220, elem_classes="fd-side"):
+                    new_chat = gr.Button("New chat", variant="secondary", elem_id="new-chat")
+                    threads = gr.Dropdown(label="Earlier chats", choices=[], elem_id="threads")
+                    picker = gr.Dropdown(
+                        [AUTO, *plugin_names], value=AUTO, label="Specialist", elem_id="specialist"
+                    )
+                with gr.Column(scale=4):
+                    chatbot = gr.Chatbot(
+                        label="frontdesk",
+                        height=520,
+                        elem_id="chatbot",
+                        sanitize_html=True,
+                        feedback_options=None,
+                    )
+                    route_box = gr.Markdown("", elem_classes="fd-route", elem_id="route")
+                    with gr.Row():
+                        box = gr.Textbox(
+                            placeholder="Ask a question…",
+                            show_label=False,
+                            scale=5,
+                            elem_id="question",
+                            autofocus=True,
+                        )
+                        send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+
+            with gr.Tab("Plugins", id="plugins"):
+                table = gr.Dataframe(
+                    plugins_table(engine), interactive=False, wrap=True, elem_id="plugins-table"
+                )
+                with gr.Row():
+                    target = gr.Dropdown(
+                        plugin_names,
+                        label="Plugin",
+                        elem_id="ingest-plugin",
+                        value=plugin_names[0] if plugin_names else None,
+                    )
+                    reingest = gr.Button("Re-ingest", elem_id="reingest")
+                upload = gr.File(
+                    label="Add documents (.md, .txt, .html, .pdf)",
+                    file_count="multiple",
+                    file_types=[".md", ".txt", ".html", ".htm", ".pdf"],
+                    elem_id="upload",
+                )
+                plugin_status = gr.Markdown("", elem_id="plugin-status")
+
+            with gr.Tab("Stats", id="stats"):
+                with gr.Row():
+                    scope = gr.Radio(
+                        ["since start", "all history"],
+                        value="since start",
+                        label="Period",
+                        elem_id="stats-scope",
+                    )
+                    refresh = gr.Button("Refresh", elem_id="stats-refresh")
+                summary = gr.Markdown("", elem_id="stats-summary")
+                with gr.Row():
+                    modes_plot = gr.BarPlot(x="mode", y="answers", title="Answers by mode")
+                    calls_plot = gr.BarPlot(x="model", y="calls", title="Calls per model")
+                with gr.Row():
+                    tokens_plot = gr.BarPlot(
+                        x="model", y="tokens", color="kind", title="Tokens per model"
+                    )
+                    latency_plot = gr.BarPlot(
+                        x="model", y="seconds_per_call", title="Seconds per call"
+                    )
+
+        # --- chat ------------------------------------------------------------------------
+
+        def load(thread_id: str | None) -> tuple[Any, ...]:
+            if not thread_id:
+                thread_id = uuid.uuid4().hex
+            return (
+                thread_id,
+                history_messages(engine, thread_id),
+                gr.update(choices=thread_choices(engine), value=None),
+            )
+
+        def start_new() -> tuple[Any, ...]:
+            return uuid.uuid4().hex, [], "", gr.update(choices=thread_choices(engine), value=None)
+
+        def reopen(thread_id: str | None, current: str | None) -> tuple[Any, ...]:
+            if not thread_id:
+                return current, gr.update(), ""
+            return thread_id, history_messages(engine, thread_id), ""
+
+        def respond(
+            question: str, history: list[dict[str, Any]], thread_id: str | None, plugin: str
+        ) -> Iterator[tuple[Any, ...]]:
+            thread_id = thread_id or uuid.uuid4().hex
+            history = list(history or [])
+            history.append({"role": "user", "content": question})
+            answer_at = len(history)
+            history.append({"role": "assistant", "content": ""})
+            yield history, "", thread_id, "Routing…"
+            text, route_line = "", ""
+            try:
+                for event in engine.stream(question, thread_id, None if plugin == AUTO else plugin):
+                    if event.kind == "route":
+                        route_line = route_text(event.data)
+                        yield history, "", thread_id, route_line
+                    elif event.kind == "token" and event.data["answer"]:
+                        text += event.data["text"]
+                        history[answer_at] = {"role": "assistant", "content": text}
+                        yield history, "", thread_id, route_line
+                    elif event.kind == "escalate":
+                        text = ""
+                        route_line = f"escalated — {event.data['reason']}"
+                        yield history, "", thread_id, route_line
+                    elif event.kind == "answer":
+                        data = event.data
+                        history[answer_at] = {"role": "assistant", "content": data["answer"]}
+                        history.extend(annotations(data["route"], data["citations"]))
+                        yield history, "", thread_id, route_text(data["route"])
+            except FrontdeskError as exc:
+                history[answer_at] = {"role": "assistant", "content": f"⚠️ {exc}"}
+                yield history, question, thread_id, "error"
+
+        send_args = {
+            "fn": respond,
+            "inputs": [box, chatbot, thread_state, picker],
+            "outputs": [chatbot, box, thread_state, route_box],
+        }
+        send.click(**send_args).then(
+            lambda: gr.update(choices=thread_choices(engine)), outputs=threads
+        )
+        box.submit(**send_args).then(
+            lambda: gr.update(choices=thread_choices(engine)), outputs=threads
+        )
+        new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, threads])
+        threads.input(
+            reopen, inputs=[threads, thread_state], outputs=[thread_state, chatbot, route_box]
+        )
+        demo.load(load, inputs=thread_state, outputs=[thread_state, chatbot, threads])
+
+        # --- plugins ---------------------------------------------------------------------
+
+        def do_ingest(name: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:
+            if not name:
+                return plugins_table(engine), "Choose a plugin first."
+
+            def report(stage: str, done: int, total: int) -> None:
+                progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
+
+            try:
+                r = engine.ingest([name], progress=report)[0]
+            except FrontdeskError as exc:
+                return plugins_table(engine), f"⚠️ {exc}"
+            return plugins_table(engine), f"✅ {r.summary()}"
+
+        def do_upload(
+            name: str | None, files: list[str] | None, progress: gr.Progress = gr.Progress()
+        ) -> tuple[Any, str, None]:
+            if not name or not files:
+                return plugins_table(engine), "Choose a plugin and files.", None
+            saved = []
+            try:
+                for f in files:
+                    path = Path(f)
+                    saved.append(engine.add_document(name, path.name, path.read_bytes()))
+            except FrontdeskError as exc:
+                return plugins_table(engine), f"⚠️ {exc}", None
+            table_, status = do_ingest(name, progress)
+            return table_, f"Added {len(saved)} file(s). {status}", None
+
+        reingest.click(do_ingest, inputs=target, outputs=[table, plugin_status])
+        upload.upload(do_upload, inputs=[target, upload], outputs=[table, plugin_status, upload])
+
+        # --- stats -----------------------------------------------------------------------
+
+        def show_stats(which: str) -> tuple[Any, ...]:
+            text, modes, models, tokens = stats_views(engine, which)
+            return text, modes, models, tokens, models
+
+        stat_outputs = [summary, modes_plot, calls_plot, tokens_plot, latency_plot]
+        refresh.click(show_stats, inputs=scope, outputs=stat_outputs)
+        scope.change(show_stats, inputs=scope, outputs=stat_outputs)
+        demo.load(show_stats, inputs=scope, outputs=stat_outputs)
+        demo.load(lambda: plugins_table(engine), outputs=table)
+
+    return demo
