@@ -207,8 +207,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     refresh = gr.Button("Refresh", elem_id="stats-refresh")
                 summary = gr.Markdown("", elem_id="stats-summary")
                 with gr.Row():
-                    modes_plot = gr.BarPlot(x="mode", y="answers", title="Answers by mode")
-                    calls_plot = gr.BarPlot(x="model", y="calls", title="Calls per model")
+                    modes_plot = gr.BarPlot(
+                        x="mode", y="answers", title="Answers by mode", y_lim=[0, None]
+                    )
+                    calls_plot = gr.BarPlot(
+                        x="model", y="calls", title="Calls per model", y_lim=[0, None]
+                    )
                 with gr.Row():
                     tokens_plot = gr.BarPlot(
                         x="model", y="tokens", color="kind", title="Tokens per model"

@@ -24,6 +24,10 @@ from frontdesk.errors import FrontdeskError, InputError, NotFoundError
 
 BASE_MODEL = "frontdesk"
 THREAD_HEADER = "x-frontdesk-thread"
+ESCALATION_NOTE = (
+    "\n\n[The specialist's answer was not supported by its sources; "
+    "the coordinator answers instead.]\n\n"
+)
 
 
 class APIError(Exception):
@@ -142,7 +146,8 @@ def _usage(answer: dict[str, Any]) -> dict[str, int]:
 def _extension(answer: dict[str, Any]) -> dict[str, Any]:
     return {
         "route": answer["route"],
-        "citations": answer["citations"],
+        # Server paths stay on the server; `source` names the file (GET /source/<plugin>/<file>).
+        "citations": [{k: v for k, v in c.items() if k != "path"} for c in answer["citations"]],
         "usage_by_model": answer["usage"],
         "reached_coordinator": answer["reached_coordinator"],
         "thread_id": answer["thread_id"],
@@ -279,8 +284,9 @@ def build_api(engine: Engine) -> APIRouter:
                 "frontdesk": _extension(answer),
             }
         include_usage = bool((body.stream_options or {}).get("include_usage"))
+        job = _StreamJob(events, cancel, gate)
         return StreamingResponse(
-            _sse(events, cancel, gate, body.model, include_usage),
+            _sse(job, body.model, include_usage),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -305,24 +311,39 @@ def _final(events: Any) -> dict[str, Any]:
     raise InputError("no answer was produced")
 
 
-async def _sse(
-    events: Any, cancel: threading.Event, gate: Gate, model: str, include_usage: bool
-) -> AsyncIterator[bytes]:
-    """Server-sent events from the engine's stream, run in a worker thread."""
-    loop = asyncio.get_running_loop()
-    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+class _StreamJob:
+    """Runs the engine's stream in a worker thread, feeding an asyncio queue.
 
-    def pump() -> None:
+    The worker, not the response, gives the concurrency slot back: a client that hangs up
+    sets `cancel`, generation stops at the next token, and only then is the slot free.
+    """
+
+    def __init__(self, events: Any, cancel: threading.Event, gate: Gate) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+        self.cancel = cancel
+        self.gate = gate
+        self.events = events
+        threading.Thread(target=self._pump, daemon=True).start()
+
+    def _put(self, kind: str, item: Any) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (kind, item))
+
+    def _pump(self) -> None:
         try:
-            for event in events():
-                loop.call_soon_threadsafe(queue.put_nowait, ("event", event))
+            for event in self.events():
+                self._put("event", event)
         except FrontdeskError as exc:
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+            self._put("error", exc)
         except Exception as exc:  # never leave the client hanging
-            loop.call_soon_threadsafe(queue.put_nowait, ("error", FrontdeskError(str(exc))))
+            self._put("error", FrontdeskError(str(exc)))
         finally:
-            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+            self._put("end", None)
+            self.loop.call_soon_threadsafe(self.gate.leave)
 
+
+async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+    """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
     cid, created = _completion_id(), int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
@@ -336,17 +357,13 @@ async def _sse(
         }
         return f"data: {json.dumps(data, ensure_ascii=False)}\n\n".encode()
 
-    worker = threading.Thread(target=pump, daemon=True)
-    worker.start()
     try:
         yield chunk({"role": "assistant", "content": ""})
         while True:
-            kind, item = await queue.get()
+            kind, item = await job.queue.get()
             if kind == "end":
                 break
             if kind == "error":
-                if cancel.is_set():
-                    break
                 err = _from_engine_error(item)
                 body = {"error": {"message": err.message, "type": err.kind, "code": err.code}}
                 yield f"data: {json.dumps(body)}\n\n".encode()
@@ -355,8 +372,7 @@ async def _sse(
             if event.kind == "token" and event.data["answer"]:
                 yield chunk({"content": event.data["text"]})
             elif event.kind == "escalate":
-                note = "\n\n[The specialist's answer was not supported by its sources; the coordinator answers instead.]\n\n"
-                yield chunk({"content": note})
+                yield chunk({"content": ESCALATION_NOTE})
             elif event.kind == "answer":
                 yield chunk({}, "stop", frontdesk=_extension(event.data))
                 if include_usage:
@@ -371,9 +387,7 @@ async def _sse(
                     yield f"data: {json.dumps(data)}\n\n".encode()
         yield b"data: [DONE]\n\n"
     finally:
-        cancel.set()  # a client that went away stops the generation at its next token
-        await asyncio.to_thread(worker.join, 30)
-        gate.leave()
+        job.cancel.set()  # a client that went away stops the generation at its next token
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -1,0 +1,187 @@
+"""The web chat in a real browser: headless Chromium (Debian's `chromium`) driven by Playwright
+against a real `frontdesk serve` on localhost with the bundled models. Screenshots land in
+test-artifacts/."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from frontdesk.engine import Engine
+from frontdesk.settings import Settings
+
+from .conftest import REPO
+from .servers import ServeProcess
+
+pytestmark = [pytest.mark.integration, pytest.mark.browser]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARTIFACTS = REPO / "test-artifacts"
+ANSWER_TIMEOUT = 180_000
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    home = tmp_path_factory.mktemp("web-home")
+    Engine(Settings(home=home, entry_point_plugins=False)).ingest()
+    with ServeProcess(
+        {"FRONTDESK_HOME": str(home), "FRONTDESK_API_KEYS": ""}, home / "server.log"
+    ) as srv:
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        pytest.fail("chromium is not installed (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: object, server: ServeProcess) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    yield pg
+    context.close()
+
+
+def shot(page: object, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
+
+
+def ask(page: object, question: str) -> None:
+    page.fill("#question textarea", question)  # type: ignore[attr-defined]
+    page.click("#send")  # type: ignore[attr-defined]
+
+
+def wait_done(page: object, count: int) -> None:
+    """Wait until `count` answers carry their route annotation."""
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "n => [...document.querySelectorAll('#chatbot *')].filter("
+        "e => e.childElementCount === 0 && /^Route: /.test(e.textContent.trim())).length >= n",
+        arg=count,
+        timeout=ANSWER_TIMEOUT,
+    )
+
+
+def test_chat_streams_an_answer_with_route_and_sources(page: object) -> None:
+    ask(page, "How long should I rest a steak?")
+    page.wait_for_selector("#route:has-text('cooking')", timeout=ANSWER_TIMEOUT)  # type: ignore[attr-defined]
+    wait_done(page, 1)
+    chat = page.inner_text("#chatbot")  # type: ignore[attr-defined]
+    assert "How long should I rest a steak?" in chat
+    assert "Route: " in chat and "cooking" in chat
+    assert re.search(r"Sources \(\d\)", chat), chat
+    page.click("text=/Sources \\(\\d\\)/")  # type: ignore[attr-defined]
+    page.wait_for_selector(
+        "#chatbot details summary:has-text('resting-and-cooking-meat.md')",  # type: ignore[attr-defined]
+        timeout=10_000,
+    )
+    shot(page, "chat-answer")
+
+    # Reload: the conversation comes back from the engine's memory.
+    page.reload()  # type: ignore[attr-defined]
+    page.wait_for_selector("#chatbot:has-text('How long should I rest a steak?')", timeout=60_000)  # type: ignore[attr-defined]
+    wait_done(page, 1)
+    shot(page, "chat-after-reload")
+
+    # A new chat starts empty; the earlier one can be reopened.
+    page.click("#new-chat")  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => !document.querySelector('#chatbot').innerText.includes('rest a steak')",
+        timeout=20_000,
+    )
+    page.click("#threads input")  # type: ignore[attr-defined]
+    page.get_by_role("option", name=re.compile("How long should I rest a steak")).first.click()  # type: ignore[attr-defined]
+    page.wait_for_selector("#chatbot:has-text('How long should I rest a steak?')", timeout=20_000)  # type: ignore[attr-defined]
+
+
+def test_forcing_a_specialist(page: object) -> None:
+    page.click("#specialist input")  # type: ignore[attr-defined]
+    page.get_by_role("option", name="gardening").click()  # type: ignore[attr-defined]
+    ask(page, "How do I keep my kitchen knife sharp?")
+    page.wait_for_selector("#route:has-text('chosen by the user')", timeout=ANSWER_TIMEOUT)  # type: ignore[attr-defined]
+    wait_done(page, 1)
+    assert "gardening" in page.inner_text("#route")  # type: ignore[attr-defined]
+    shot(page, "chat-forced-plugin")
+
+
+def test_empty_question_is_a_readable_message(page: object) -> None:
+    page.click("#new-chat")  # type: ignore[attr-defined]
+    page.click("#send")  # type: ignore[attr-defined]
+    page.wait_for_selector("#chatbot:has-text('the question is empty')", timeout=30_000)  # type: ignore[attr-defined]
+    assert "Traceback" not in page.inner_text("body")  # type: ignore[attr-defined]
+
+
+def test_plugins_tab_lists_plugins_and_reingests(page: object) -> None:
+    page.get_by_role("tab", name="Plugins").click()  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugins-table:has-text('cycling')", timeout=20_000)  # type: ignore[attr-defined]
+    table = page.inner_text("#plugins-table")  # type: ignore[attr-defined]
+    assert "cooking" in table and "gardening" in table and "llamacpp:smollm2" in table
+    page.click("#reingest")  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugin-status:has-text('unchanged')", timeout=60_000)  # type: ignore[attr-defined]
+    shot(page, "plugins-tab")
+
+
+def test_stats_tab_shows_plots(page: object) -> None:
+    ask(page, "What is the capital city of Australia?")
+    wait_done(page, 1)
+    page.get_by_role("tab", name="Stats").click()  # type: ignore[attr-defined]
+    page.click("#stats-refresh")  # type: ignore[attr-defined]
+    page.wait_for_selector(
+        "#stats-summary:has-text('never reached the coordinator')", timeout=30_000
+    )  # type: ignore[attr-defined]
+    page.wait_for_function(  # type: ignore[attr-defined]
+        "() => document.querySelectorAll('canvas, svg.marks, .vega-embed').length >= 4",
+        timeout=30_000,
+    )
+    summary = page.inner_text("#stats-summary")  # type: ignore[attr-defined]
+    assert re.search(r"\d+ answers", summary), summary
+    shot(page, "stats-tab")
+
+
+def test_narrow_window(browser: object, server: ServeProcess) -> None:
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)  # type: ignore[attr-defined]
+    pg = context.new_page()
+    pg.goto(server.url + "/")
+    pg.wait_for_selector("#question textarea", timeout=60_000)
+    width = pg.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, width  # nothing forces sideways scrolling
+    shot(pg, "chat-phone-width")
+    context.close()
+
+
+def test_files_outside_the_served_folders_are_refused(server: ServeProcess) -> None:
+    for path in (
+        "/gradio_api/file=/etc/passwd",
+        "/file=/etc/passwd",
+        "/gradio_api/file=../../../../etc/passwd",
+        f"/gradio_api/file={REPO}/pyproject.toml",
+    ):
+        resp = httpx.get(server.url + path)
+        assert resp.status_code in (403, 404), (path, resp.status_code)
+        assert "root:" not in resp.text and "[project]" not in resp.text
