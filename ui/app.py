@@ -215,10 +215,14 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     )
                 with gr.Row():
                     tokens_plot = gr.BarPlot(
-                        x="model", y="tokens", color="kind", title="Tokens per model"
+                        x="model",
+                        y="tokens",
+                        color="kind",
+                        title="Tokens per model",
+                        y_lim=[0, None],
                     )
                     latency_plot = gr.BarPlot(
-                        x="model", y="seconds_per_call", title="Seconds per call"
+                        x="model", y="seconds_per_call", title="Seconds per call", y_lim=[0, None]
                     )
 
         # --- chat ------------------------------------------------------------------------
