@@ -169,6 +169,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from frontdesk.calibration import calibrate
+
+    result = calibrate(_engine(), args.plugins or None, Path(args.labels) if args.labels else None)
+    if args.json:
+        _print_json(result.report)
+    else:
+        for line in result.report["lines"]:
+            print(line)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from frontdesk import __version__
 
@@ -226,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_serve)
 
+    p = sub.add_parser("calibrate", help="fit routing thresholds and the routing model")
+    p.add_argument("plugins", nargs="*", help="replace only these plugins' own thresholds")
+    p.add_argument("--labels", help='a JSONL file of {"query": ..., "plugin": name or null}')
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_calibrate)
     return parser
 
 
@@ -239,6 +256,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("frontdesk: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): not an error
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":

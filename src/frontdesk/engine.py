@@ -137,14 +137,13 @@ class Engine:
         from frontdesk.calibration import load_calibration
 
         calib = load_calibration(self.settings.home)
-        default = calib.default if calib else Thresholds()
-        per = calib.plugins if calib else {}
         return Router(
             list(self.plugins.values()),
             self.embedder,
             knowledge=self.store.best_score,
-            thresholds=per,
-            default=default,
+            thresholds=calib.plugins if calib else {},
+            default=calib.default if calib else Thresholds(),
+            model=calib.model if calib else None,
         )
 
     @cached_property
@@ -197,6 +196,10 @@ class Engine:
     @property
     def use_router_llm(self) -> bool:
         return self.settings.router_llm
+
+    @property
+    def escalate(self) -> bool:
+        return self.settings.escalate
 
     def chat_model(self, spec: str) -> BaseChatModel:
         options = ModelOptions(

@@ -45,6 +45,8 @@ class Runtime(Protocol):
     def history_turns(self) -> int: ...
     @property
     def use_router_llm(self) -> bool: ...
+    @property
+    def escalate(self) -> bool: ...
 
     def chat_model(self, spec: str) -> BaseChatModel: ...
 
@@ -218,7 +220,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
 
     def synthesize(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
         consults = state.get("consults") or []
-        grounded = [c for c in consults if c["grounding"]["grounded"]]
+        grounded = [c for c in consults if c["grounding"]["grounded"] or not runtime.escalate]
         if not grounded:
             why = "; ".join(f"{c['plugin']}: {c['grounding']['reason']}" for c in consults)
             reason = f"{state.get('reason', '')}; escalated to the coordinator ({why})"

@@ -49,6 +49,7 @@ class Manifest(BaseModel):
     name: str
     description: str = Field(min_length=10)
     examples: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
     model: str | None = None
     system_prompt: str | None = None
     prompt_file: str | None = None
@@ -80,6 +81,7 @@ class Plugin:
     name: str
     description: str
     examples: tuple[str, ...]
+    topics: tuple[str, ...]
     model: str
     system_prompt: str
     knowledge_paths: tuple[str, ...]  # as resolved patterns (absolute)
@@ -92,6 +94,11 @@ class Plugin:
     @property
     def manifest_path(self) -> Path:
         return self.root / MANIFEST
+
+    @property
+    def anchors(self) -> tuple[str, ...]:
+        """What the router compares questions with: the examples, then the topics."""
+        return self.examples + self.topics
 
     def knowledge_files(self) -> list[Path]:
         """Every file the knowledge paths name; raises InputError for a path that is missing."""
@@ -187,6 +194,7 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
         name=manifest.name,
         description=manifest.description.strip(),
         examples=tuple(e.strip() for e in manifest.examples if e.strip()),
+        topics=tuple(t.strip() for t in manifest.topics if t.strip()),
         model=manifest.model or settings.default_model,
         system_prompt=prompt,
         knowledge_paths=patterns,

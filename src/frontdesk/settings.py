@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     router_llm: bool = Field(
         default=True, description="Ask the coordinator LLM when routing scores are ambiguous."
     )
+    escalate: bool = Field(
+        default=True, description="Send ungrounded specialist answers to the coordinator."
+    )
     api_keys: str = Field(
         default="", description="Comma-separated bearer keys for the API; empty: no auth."
     )

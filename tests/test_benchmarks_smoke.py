@@ -1,0 +1,40 @@
+"""Small, fast runs of every benchmark, so they cannot rot (the figures live in BENCHMARKS.md)."""
+
+from __future__ import annotations
+
+import pytest
+from benchmarks import escalation, pipeline, routing
+from benchmarks.common import CLINC
+
+pytestmark = pytest.mark.integration
+
+
+def test_routing_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    if not (CLINC / "data_full.json").is_file():
+        pytest.fail(f"CLINC150 is missing at {CLINC}")
+    out = routing.main(["--smoke"])
+    printed = capsys.readouterr().out
+    assert "| examples per domain |" in printed and "routing latency" in printed
+    runs = out["results"][-1]["runs"]
+    assert runs[0]["top1"] > runs[0]["knn_top1"] > 0.3  # the router beats plain kNN
+    assert 0 < out["latency_ms"]["p50"] < 1000
+    assert out["llm_baseline"]["n"] == 4
+
+
+def test_escalation_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    out = escalation.main(["--smoke"])
+    assert "answered by specialists alone" in capsys.readouterr().out
+    with_gate = out["results"]["with escalation"]
+    without = out["results"]["without escalation"]
+    assert with_gate["questions"] == without["questions"] == 4
+    assert with_gate["out_of_domain_to_coordinator"] == 1.0
+    assert without["specialists_only"] >= with_gate["specialists_only"]
+
+
+def test_pipeline_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    out = pipeline.main(["--smoke"])
+    assert "chunks/s" in capsys.readouterr().out
+    assert out["ingest"]["chunks"] > 10 and out["ingest"]["chunks_per_s"] > 0
+    assert out["ingest"]["reingest_unchanged_s"] < out["ingest"]["seconds"]
+    assert out["retrieval"][0]["chunks"] == 1000 and out["retrieval"][0]["query_p50_ms"] > 0
+    assert out["answer"]["answers"] == 6 and 0 <= out["answer"]["overhead_share_p50"] < 1
