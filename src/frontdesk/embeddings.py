@@ -65,7 +65,8 @@ class MiniLMEmbedder:
                 truncation=True,
                 max_length=self._model.max_seq_length,
             )
-            hidden = self._model[0].auto_model(**batch).last_hidden_state
+            network: Any = self._model[0].auto_model
+            hidden = network(**batch).last_hidden_state
             mask = batch["attention_mask"].unsqueeze(-1).to(hidden.dtype)
             pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             return np.asarray(torch.nn.functional.normalize(pooled, dim=1), dtype=np.float32)
