@@ -15,7 +15,7 @@ import pytest
 from frontdesk.engine import Engine
 from frontdesk.settings import Settings
 
-from .conftest import REPO
+from .conftest import REPO, write_plugin
 from .servers import ServeProcess
 
 pytestmark = [pytest.mark.integration, pytest.mark.browser]
@@ -27,10 +27,19 @@ ANSWER_TIMEOUT = 180_000
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     home = tmp_path_factory.mktemp("web-home")
-    Engine(Settings(home=home, entry_point_plugins=False)).ingest()
-    with ServeProcess(
-        {"FRONTDESK_HOME": str(home), "FRONTDESK_API_KEYS": ""}, home / "server.log"
-    ) as srv:
+    extra = home / "extra-plugins"
+    write_plugin(
+        extra, "scratch", "A scratch plugin for upload tests: notes about teapots.",
+        ["What is in the teapot notes?"], {"teapots.md": "# Teapots\n\nWarm the pot first."},
+        model="llamacpp:smollm2",
+    )
+    (extra / "broken").mkdir()
+    (extra / "broken" / "plugin.toml").write_text('name = "broken"\nmodel = "nosuch:model"\n')
+    Engine(Settings(home=home, plugins_path=str(extra), entry_point_plugins=False)).ingest()
+    env = {"FRONTDESK_HOME": str(home), "FRONTDESK_API_KEYS": "",
+           "FRONTDESK_PLUGINS_PATH": str(extra)}
+    with ServeProcess(env, home / "server.log") as srv:
+        srv.extra = extra  # type: ignore[attr-defined]
         yield srv
 
 
@@ -142,9 +151,24 @@ def test_plugins_tab_lists_plugins_and_reingests(page: object) -> None:
     page.wait_for_selector("#plugins-table:has-text('cycling')", timeout=20_000)  # type: ignore[attr-defined]
     table = page.inner_text("#plugins-table")  # type: ignore[attr-defined]
     assert "cooking" in table and "gardening" in table and "llamacpp:smollm2" in table
+    # A broken manifest stays visible, with its error.
+    assert "(broken)" in table and "field 'description': missing" in table
     page.click("#reingest")  # type: ignore[attr-defined]
     page.wait_for_selector("#plugin-status:has-text('unchanged')", timeout=60_000)  # type: ignore[attr-defined]
     shot(page, "plugins-tab")
+
+
+def test_upload_into_a_plugin(page: object, server: ServeProcess, tmp_path: Path) -> None:
+    doc = tmp_path / "kettles.md"
+    doc.write_text("# Kettles\n\nDescale a kettle with citric acid once a month.")
+    page.get_by_role("tab", name="Plugins").click()  # type: ignore[attr-defined]
+    page.click("#ingest-plugin input")  # type: ignore[attr-defined]
+    page.get_by_role("option", name="scratch").click()  # type: ignore[attr-defined]
+    page.set_input_files("#upload input[type=file]", str(doc))  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugin-status:has-text('Added 1 file')", timeout=60_000)  # type: ignore[attr-defined]
+    assert "1 new" in page.inner_text("#plugin-status")  # type: ignore[attr-defined]
+    assert (server.extra / "scratch" / "knowledge" / "kettles.md").is_file()  # type: ignore[attr-defined]
+    shot(page, "plugins-upload")
 
 
 def test_stats_tab_shows_plots(page: object) -> None:

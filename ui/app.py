@@ -81,10 +81,11 @@ def thread_choices(engine: Engine) -> list[tuple[str, str]]:
 
 
 def plugins_table(engine: Engine) -> pd.DataFrame:
-    rows = []
+    rows: list[dict[str, Any]] = []
     for p in engine.plugin_info():
-        if p["name"] is None:
-            rows.append(
+        if p["name"] is None:  # broken manifests first: they need attention
+            rows.insert(
+                0,
                 {
                     "plugin": "(broken)",
                     "model": "",
@@ -93,7 +94,7 @@ def plugins_table(engine: Engine) -> pd.DataFrame:
                     "chunks": 0,
                     "last ingest": "",
                     "status": p["error"],
-                }
+                },
             )
             continue
         rows.append(
@@ -178,7 +179,11 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
             with gr.Tab("Plugins", id="plugins"):
                 table = gr.Dataframe(
-                    plugins_table(engine), interactive=False, wrap=True, elem_id="plugins-table"
+                    plugins_table(engine),
+                    interactive=False,
+                    wrap=True,
+                    max_height=2000,
+                    elem_id="plugins-table",
                 )
                 with gr.Row():
                     target = gr.Dropdown(

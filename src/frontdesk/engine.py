@@ -8,7 +8,6 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
@@ -21,12 +20,12 @@ from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError
 from frontdesk.history import AnswerLog
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
+from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router, Thresholds
 from frontdesk.settings import Settings
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
-COORDINATOR_ROLES = {"coordinator", "merge", "router"}
 
 
 class _CancelOnToken(BaseCallbackHandler):
@@ -40,68 +39,6 @@ class _CancelOnToken(BaseCallbackHandler):
     def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
         if self.event.is_set():
             raise Cancelled("the client went away")
-
-
-@dataclass
-class Event:
-    """One step of a streamed answer.
-
-    kind: `route` (data: the route), `token` (data: text, role, plugin, answer — True when the
-    text belongs to the answer being shown), `escalate` (data: reason; the text streamed so far
-    is replaced by the coordinator's), `answer` (data: the finished Answer as a dict).
-    """
-
-    kind: str
-    data: dict[str, Any]
-
-
-@dataclass
-class Answer:
-    answer: str
-    route: dict[str, Any]
-    citations: list[dict[str, Any]]
-    usage: list[dict[str, Any]]
-    thread_id: str | None
-    reached_coordinator: bool
-    seconds: float
-    consults: list[dict[str, Any]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "answer": self.answer,
-            "route": self.route,
-            "citations": self.citations,
-            "usage": self.usage,
-            "thread_id": self.thread_id,
-            "reached_coordinator": self.reached_coordinator,
-            "seconds": round(self.seconds, 3),
-            "consults": [
-                {k: c[k] for k in ("plugin", "answer", "grounding")} for c in self.consults
-            ],
-        }
-
-
-def summarize_usage(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Usage records of one answer, summed per model."""
-    per: dict[str, dict[str, Any]] = {}
-    for r in records:
-        item = per.setdefault(
-            r["model"],
-            {
-                "model": r["model"],
-                "roles": [],
-                "calls": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "seconds": 0.0,
-            },
-        )
-        if r["role"] not in item["roles"]:
-            item["roles"].append(r["role"])
-        for key in ("calls", "input_tokens", "output_tokens"):
-            item[key] += r[key]
-        item["seconds"] = round(item["seconds"] + r["seconds"], 4)
-    return list(per.values())
 
 
 class Engine:
@@ -429,39 +366,9 @@ class Engine:
         return summarize(self.log.answers(self.started if since_start else 0.0))
 
     def add_document(self, plugin: str, filename: str, data: bytes) -> str:
-        """Save an uploaded document into the plugin's knowledge folder; returns its path.
+        """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
+        from frontdesk.uploads import save_upload
 
-        Only supported types, at most `upload_max_bytes`, and only a plain file name: nothing
-        can land outside that plugin's knowledge folder. Ingest it afterwards.
-        """
-        import tempfile
-        from pathlib import Path
-
-        from frontdesk.loaders import SUPPORTED_SUFFIXES, load_document
-
-        target_plugin = self.plugin_set.get(plugin)
-        name = filename
-        if not name or name.startswith(".") or "/" in name or "\\" in name:
-            raise InputError(f"'{filename}' is not a plain file name (no folders, not hidden)")
-        if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
-            allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
-            raise InputError(f"'{name}': file type not allowed (allowed: {allowed})")
-        if len(data) > self.settings.upload_max_bytes:
-            raise InputError(
-                f"'{name}' is {len(data)} bytes; the limit is {self.settings.upload_max_bytes}"
-            )
-        folders = target_plugin.knowledge_dirs()
-        if not folders:
-            raise InputError(f"plugin '{plugin}' has no knowledge folder to upload into")
-        folder = folders[0].resolve()
-        target = (folder / name).resolve()
-        if target.parent != folder:
-            raise InputError(f"'{filename}' would land outside {folder}")
-        with tempfile.TemporaryDirectory() as scratch:  # reject what ingest could not read
-            probe = Path(scratch) / name
-            probe.write_bytes(data)
-            load_document(probe)
-        partial = folder / f".{name}.part"
-        partial.write_bytes(data)
-        partial.replace(target)  # never a half-written document
-        return str(target)
+        return save_upload(
+            self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes
+        )

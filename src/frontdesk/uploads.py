@@ -1,0 +1,41 @@
+"""Documents uploaded into a plugin's knowledge folder, checked before they land."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from frontdesk.errors import InputError
+from frontdesk.loaders import SUPPORTED_SUFFIXES, load_document
+from frontdesk.plugins import Plugin
+
+
+def save_upload(plugin: Plugin, filename: str, data: bytes, max_bytes: int) -> str:
+    """Save `data` as `filename` in the plugin's first knowledge folder; returns the path.
+
+    Only supported types, at most `max_bytes`, only a plain file name, and only what ingest
+    could read: nothing lands outside that folder, and nothing half-written. Ingest it after.
+    """
+    name = filename
+    if not name or name.startswith(".") or "/" in name or "\\" in name:
+        raise InputError(f"'{filename}' is not a plain file name (no folders, not hidden)")
+    if Path(name).suffix.lower() not in SUPPORTED_SUFFIXES:
+        allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
+        raise InputError(f"'{name}': file type not allowed (allowed: {allowed})")
+    if len(data) > max_bytes:
+        raise InputError(f"'{name}' is {len(data)} bytes; the limit is {max_bytes}")
+    folders = plugin.knowledge_dirs()
+    if not folders:
+        raise InputError(f"plugin '{plugin.name}' has no knowledge folder to upload into")
+    folder = folders[0].resolve()
+    target = (folder / name).resolve()
+    if target.parent != folder:
+        raise InputError(f"'{filename}' would land outside {folder}")
+    with tempfile.TemporaryDirectory() as scratch:  # reject what ingest could not read
+        probe = Path(scratch) / name
+        probe.write_bytes(data)
+        load_document(probe)
+    partial = folder / f".{name}.part"
+    partial.write_bytes(data)
+    partial.replace(target)
+    return str(target)

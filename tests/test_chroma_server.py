@@ -1,0 +1,71 @@
+"""Knowledge stores on a Chroma server (client/server mode), started for real on localhost."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from frontdesk.engine import Engine
+from frontdesk.errors import BackendError
+from frontdesk.settings import Settings
+from frontdesk.testing import HashEmbedder
+
+from .servers import free_port
+
+
+@pytest.fixture
+def chroma_url(tmp_path: Path) -> Iterator[str]:
+    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+    port = free_port()
+    log = (tmp_path / "chroma.log").open("wb")
+    proc = subprocess.Popen(
+        [exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("chroma server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
+    log.close()
+
+
+def test_ingest_and_search_on_a_chroma_server(
+    chroma_url: str, make_settings: Callable[..., Settings]
+) -> None:
+    eng = Engine(make_settings(chroma_url=chroma_url), embedder=HashEmbedder())
+    assert eng.store.location == chroma_url
+    reports = eng.ingest()
+    assert all(r.chunks_added > 0 for r in reports)
+    # A second engine (another replica) sees the same store and re-ingests nothing.
+    other = Engine(make_settings(chroma_url=chroma_url, home=eng.settings.home.parent / "h2"),
+                   embedder=HashEmbedder())
+    assert other.ingest(["kitchen"])[0].unchanged == 2
+    assert other.search("rest steak", "kitchen", k=1)[0].source_name == "steak.md"
+    assert other.ask("How long should I rest a steak?").route["mode"] == "specialist"
+    assert {c["name"]: c["ok"] for c in other.readiness()}["store"] is True
+
+
+def test_unreachable_chroma_server_is_one_line(make_settings: Callable[..., Settings]) -> None:
+    eng = Engine(make_settings(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=HashEmbedder())
+    with pytest.raises(BackendError) as info:
+        eng.ingest()
+    assert "cannot open the knowledge store at http://127.0.0.1:" in str(info.value)
+    assert "\n" not in str(info.value)
