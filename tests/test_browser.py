@@ -29,15 +29,21 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     home = tmp_path_factory.mktemp("web-home")
     extra = home / "extra-plugins"
     write_plugin(
-        extra, "scratch", "A scratch plugin for upload tests: notes about teapots.",
-        ["What is in the teapot notes?"], {"teapots.md": "# Teapots\n\nWarm the pot first."},
+        extra,
+        "scratch",
+        "A scratch plugin for upload tests: notes about teapots.",
+        ["What is in the teapot notes?"],
+        {"teapots.md": "# Teapots\n\nWarm the pot first."},
         model="llamacpp:smollm2",
     )
     (extra / "broken").mkdir()
     (extra / "broken" / "plugin.toml").write_text('name = "broken"\nmodel = "nosuch:model"\n')
     Engine(Settings(home=home, plugins_path=str(extra), entry_point_plugins=False)).ingest()
-    env = {"FRONTDESK_HOME": str(home), "FRONTDESK_API_KEYS": "",
-           "FRONTDESK_PLUGINS_PATH": str(extra)}
+    env = {
+        "FRONTDESK_HOME": str(home),
+        "FRONTDESK_API_KEYS": "",
+        "FRONTDESK_PLUGINS_PATH": str(extra),
+    }
     with ServeProcess(env, home / "server.log") as srv:
         srv.extra = extra  # type: ignore[attr-defined]
         yield srv

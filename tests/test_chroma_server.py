@@ -27,8 +27,19 @@ def chroma_url(tmp_path: Path) -> Iterator[str]:
     port = free_port()
     log = (tmp_path / "chroma.log").open("wb")
     proc = subprocess.Popen(
-        [exe, "run", "--path", str(tmp_path / "chroma-data"), "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        [
+            exe,
+            "run",
+            "--path",
+            str(tmp_path / "chroma-data"),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -55,8 +66,10 @@ def test_ingest_and_search_on_a_chroma_server(
     reports = eng.ingest()
     assert all(r.chunks_added > 0 for r in reports)
     # A second engine (another replica) sees the same store and re-ingests nothing.
-    other = Engine(make_settings(chroma_url=chroma_url, home=eng.settings.home.parent / "h2"),
-                   embedder=HashEmbedder())
+    other = Engine(
+        make_settings(chroma_url=chroma_url, home=eng.settings.home.parent / "h2"),
+        embedder=HashEmbedder(),
+    )
     assert other.ingest(["kitchen"])[0].unchanged == 2
     assert other.search("rest steak", "kitchen", k=1)[0].source_name == "steak.md"
     assert other.ask("How long should I rest a steak?").route["mode"] == "specialist"
@@ -64,7 +77,9 @@ def test_ingest_and_search_on_a_chroma_server(
 
 
 def test_unreachable_chroma_server_is_one_line(make_settings: Callable[..., Settings]) -> None:
-    eng = Engine(make_settings(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=HashEmbedder())
+    eng = Engine(
+        make_settings(chroma_url=f"http://127.0.0.1:{free_port()}"), embedder=HashEmbedder()
+    )
     with pytest.raises(BackendError) as info:
         eng.ingest()
     assert "cannot open the knowledge store at http://127.0.0.1:" in str(info.value)

@@ -10,8 +10,12 @@ from frontdesk.engine import Engine
 from frontdesk.errors import InputError
 
 
-def test_upload_lands_in_the_knowledge_folder_and_ingests(engine: Engine, plugin_root: Path) -> None:
-    path = engine.add_document("kitchen", "soup.md", b"# Soup\n\nSimmer the soup for twenty minutes.")
+def test_upload_lands_in_the_knowledge_folder_and_ingests(
+    engine: Engine, plugin_root: Path
+) -> None:
+    path = engine.add_document(
+        "kitchen", "soup.md", b"# Soup\n\nSimmer the soup for twenty minutes."
+    )
     assert Path(path) == (plugin_root / "kitchen" / "knowledge" / "soup.md").resolve()
     report = engine.ingest(["kitchen"])[0]
     assert [Path(p).name for p in report.added] == ["soup.md"]
