@@ -88,24 +88,24 @@ def plugins_table(engine: Engine) -> pd.DataFrame:
                 0,
                 {
                     "plugin": "(broken)",
+                    "status": p["error"],
                     "model": "",
-                    "description": "",
                     "documents": 0,
                     "chunks": 0,
                     "last ingest": "",
-                    "status": p["error"],
+                    "description": "",
                 },
             )
             continue
         rows.append(
             {
                 "plugin": p["name"],
+                "status": p["error"] or ("ok" if p["chunks"] else "not ingested"),
                 "model": p["model"],
-                "description": p["description"],
                 "documents": p["documents"],
                 "chunks": p["chunks"],
                 "last ingest": p["last_ingest"] or "never",
-                "status": p["error"] or ("ok" if p["chunks"] else "not ingested"),
+                "description": p["description"],
             }
         )
     return pd.DataFrame(rows)
@@ -278,7 +278,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                         history.extend(annotations(data["route"], data["citations"]))
                         yield history, "", thread_id, route_text(data["route"])
             except FrontdeskError as exc:
-                history[answer_at] = {"role": "assistant", "content": f"⚠️ {exc}"}
+                history[answer_at] = {"role": "assistant", "content": f"Error: {exc}"}
                 yield history, question, thread_id, "error"
 
         send_args = {
@@ -310,8 +310,8 @@ def build_ui(engine: Engine) -> gr.Blocks:
             try:
                 r = engine.ingest([name], progress=report)[0]
             except FrontdeskError as exc:
-                return plugins_table(engine), f"⚠️ {exc}"
-            return plugins_table(engine), f"✅ {r.summary()}"
+                return plugins_table(engine), f"Error: {exc}"
+            return plugins_table(engine), f"Done: {r.summary()}"
 
         def do_upload(
             name: str | None, files: list[str] | None, progress: gr.Progress = gr.Progress()
@@ -324,7 +324,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     path = Path(f)
                     saved.append(engine.add_document(name, path.name, path.read_bytes()))
             except FrontdeskError as exc:
-                return plugins_table(engine), f"⚠️ {exc}", None
+                return plugins_table(engine), f"Error: {exc}", None
             table_, status = do_ingest(name, progress)
             return table_, f"Added {len(saved)} file(s). {status}", None
 
