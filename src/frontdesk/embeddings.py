@@ -38,7 +38,7 @@ class MiniLMEmbedder:
 
     name = "all-MiniLM-L6-v2"
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, cache_dir: Path | None = None) -> None:
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging as hf_logging
 
@@ -46,13 +46,22 @@ class MiniLMEmbedder:
         self.path = path or bundled_minilm_path()
         self._model = SentenceTransformer(str(self.path), device="cpu", local_files_only=True)
         self._lock = threading.Lock()
+        self._model.eval()  # loaded in training mode: dropout would make vectors random
         kinds = [type(m).__name__ for m in self._model]
-        pooling = (
-            getattr(self._model[1], "pooling_mode_mean_tokens", False) if len(kinds) > 1 else False
+        pool = self._model[1] if len(kinds) > 1 else None
+        mean = getattr(pool, "pooling_mode", None) == "mean" or getattr(
+            pool, "pooling_mode_mean_tokens", False
         )
-        # For a question or two, running the network directly skips ~2 ms of encode()'s
-        # bookkeeping per call (routing latency); the vectors are identical.
-        self._direct = kinds[:2] == ["Transformer", "Pooling"] and pooling
+        # For a question or two, running the network directly skips encode()'s per-call
+        # bookkeeping (routing latency); the vectors are the same (checked in the tests).
+        self._direct = kinds[:2] == ["Transformer", "Pooling"] and bool(mean)
+        self._onnx = None
+        if self._direct and cache_dir is not None:
+            from frontdesk import onnx_query
+
+            self._onnx = onnx_query.load(
+                self._model, self.path / "model.safetensors", cache_dir, self._forward
+            )
 
     def _forward(self, texts: list[str]) -> np.ndarray:
         import torch
@@ -76,6 +85,8 @@ class MiniLMEmbedder:
             return np.zeros((0, 384), dtype=np.float32)
         with self._lock:
             if self._direct and len(texts) <= 4:
+                if self._onnx is not None:
+                    return self._onnx.embed(texts)
                 return self._forward(texts)
             vectors = self._model.encode(
                 texts, batch_size=32, normalize_embeddings=True, show_progress_bar=False

@@ -62,7 +62,7 @@ class Engine:
         if self._embedder is None:
             from frontdesk.embeddings import MiniLMEmbedder
 
-            self._embedder = MiniLMEmbedder()
+            self._embedder = MiniLMEmbedder(cache_dir=self.settings.home / "cache")
         return self._embedder
 
     @cached_property
