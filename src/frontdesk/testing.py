@@ -22,8 +22,9 @@ from typing import Any, ClassVar
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.language_models.chat_models import generate_from_stream
+from langchain_core.messages import AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
 from frontdesk.grounding import content_words
 from frontdesk.models import ModelOptions, ModelSpec, register_backend
@@ -99,12 +100,7 @@ class FakeChatModel(BaseChatModel):
         run_manager: CallbackManagerForLLMRun | None = None,
         **kwargs: Any,
     ) -> ChatResult:
-        parts = list(self._stream(messages, stop, run_manager))
-        text = "".join(str(p.message.content) for p in parts)
-        usage = parts[-1].message.usage_metadata  # type: ignore[attr-defined]
-        return ChatResult(
-            generations=[ChatGeneration(message=AIMessage(text, usage_metadata=usage))]
-        )
+        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
 
 def _fake(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
