@@ -47,8 +47,6 @@ class APIError(Exception):
 
 def _from_engine_error(exc: FrontdeskError) -> APIError:
     status = exc.http_status
-    if isinstance(exc, InputError) and "characters long" in str(exc):
-        status = 413
     kinds = {
         400: "invalid_request_error",
         404: "invalid_request_error",
@@ -242,15 +240,10 @@ def build_api(engine: Engine) -> APIRouter:
                 "invalid_request_error",
                 "invalid_request",
             )
-        question = body.messages[-1].text()
-        if len(question) > settings.max_question_chars:
-            raise APIError(
-                413,
-                f"the question is {len(question)} characters long; the limit is "
-                f"{settings.max_question_chars}",
-                "invalid_request_error",
-                "too_large",
-            )
+        try:  # checked here, so a streamed request is refused with a status, not mid-stream
+            question = engine.check_question(body.messages[-1].text())
+        except FrontdeskError as exc:
+            raise _from_engine_error(exc) from None
         thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
         history = [
             (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")

@@ -16,7 +16,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError
+from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError, TooLargeError
 from frontdesk.history import AnswerLog
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
@@ -170,7 +170,7 @@ class Engine:
         return reports
 
     def search(self, query: str, plugin: str, k: int = 4) -> list[Hit]:
-        self._check_question(query)
+        self.check_question(query)
         self.plugin_set.get(plugin)
         if not 1 <= k <= 100:
             raise InputError(f"--k must be between 1 and 100, not {k}")
@@ -201,13 +201,14 @@ class Engine:
 
     # --- routing and answering -----------------------------------------------------------
 
-    def _check_question(self, question: str) -> str:
+    def check_question(self, question: str) -> str:
+        """The question, stripped; raises InputError if empty, TooLargeError if too long."""
         question = (question or "").strip()
         if not question:
             raise InputError("the question is empty; type a question")
         limit = self.settings.max_question_chars
         if len(question) > limit:
-            raise InputError(
+            raise TooLargeError(
                 f"the question is {len(question)} characters long; the limit is {limit} "
                 "(FRONTDESK_MAX_QUESTION_CHARS)"
             )
@@ -215,7 +216,7 @@ class Engine:
 
     def route(self, question: str) -> Route:
         """Route one question on the fast path only (no text generation)."""
-        return self.router.route(self._check_question(question))
+        return self.router.route(self.check_question(question))
 
     def stream(
         self,
@@ -232,7 +233,7 @@ class Engine:
         that thread is used instead. Setting `cancel` stops generation at the next token
         (raises Cancelled; nothing is stored).
         """
-        question = self._check_question(question)
+        question = self.check_question(question)
         if plugin:
             self.plugin_set.get(plugin)
         if thread_id is not None and not THREAD_ID.match(thread_id):

@@ -17,6 +17,12 @@ class InputError(FrontdeskError):
     http_status = 400
 
 
+class TooLargeError(InputError):
+    """A question or upload over its size limit."""
+
+    http_status = 413
+
+
 class NotFoundError(FrontdeskError):
     """A plugin, model or thread that does not exist."""
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 
-def _percentile(values: list[float], q: float) -> float:
+def percentile(values: list[float], q: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
@@ -44,6 +44,6 @@ def summarize(answers: list[dict[str, Any]]) -> dict[str, Any]:
         "specialist_only_share": round(specialists_only / total, 4) if total else 0.0,
         "modes": modes,
         "models": sorted(per_model.values(), key=lambda m: m["model"]),
-        "latency_p50": round(_percentile(latencies, 0.5), 3),
-        "latency_p95": round(_percentile(latencies, 0.95), 3),
+        "latency_p50": round(percentile(latencies, 0.5), 3),
+        "latency_p95": round(percentile(latencies, 0.95), 3),
     }

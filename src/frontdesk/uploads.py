@@ -5,7 +5,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from frontdesk.errors import InputError
+from frontdesk.errors import InputError, TooLargeError
 from frontdesk.loaders import SUPPORTED_SUFFIXES, load_document
 from frontdesk.plugins import Plugin
 
@@ -23,7 +23,7 @@ def save_upload(plugin: Plugin, filename: str, data: bytes, max_bytes: int) -> s
         allowed = ", ".join(sorted(SUPPORTED_SUFFIXES))
         raise InputError(f"'{name}': file type not allowed (allowed: {allowed})")
     if len(data) > max_bytes:
-        raise InputError(f"'{name}' is {len(data)} bytes; the limit is {max_bytes}")
+        raise TooLargeError(f"'{name}' is {len(data)} bytes; the limit is {max_bytes}")
     folders = plugin.knowledge_dirs()
     if not folders:
         raise InputError(f"plugin '{plugin.name}' has no knowledge folder to upload into")
