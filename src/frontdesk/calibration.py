@@ -24,7 +24,7 @@ import numpy as np
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import InputError
 from frontdesk.plugins import Plugin
-from frontdesk.router import NEIGHBOURS, SHARPNESS, KnowledgeScorer, RoutingModel, Thresholds
+from frontdesk.router import SHARPNESS, KnowledgeScorer, Router, RoutingModel, Thresholds
 
 FILE = "calibration.json"
 MODEL_FILE = "router-model.npz"
@@ -105,43 +105,29 @@ def fit_model(
 
 
 class _Scorer:
-    """Similarities of questions to plugins, computed as the router computes them."""
+    """The router's own similarities over many questions (leave-one-out when asked)."""
 
     def __init__(
         self, plugins: list[Plugin], embedder: Embedder, knowledge: KnowledgeScorer | None = None
     ) -> None:
-        self.knowledge = knowledge
-        self.names = [p.name for p in plugins]
-        self.desc = embedder.embed([p.description for p in plugins])
-        self.anchor_vecs = embedder.embed([a for p in plugins for a in p.anchors])
+        self.router = Router(plugins, embedder, knowledge=knowledge)
+        self.desc = np.asarray(self.router._descriptions)
+        self.anchor_vecs = np.asarray(self.router._anchors)
         self.anchor_owner = np.array([i for i, p in enumerate(plugins) for _ in p.anchors])
         self.example_rows = [
-            (i, start + j)
-            for i, p in enumerate(plugins)
-            for start in [int(np.sum(self.anchor_owner < i))]
+            (i, lo + j)
+            for i, (p, (lo, _)) in enumerate(zip(plugins, self.router._bounds, strict=True))
             for j in range(len(p.examples))
         ]
 
     def similarities(self, vecs: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
         """(n, plugins) similarities; `exclude[i]` is an anchor row left out for question i."""
-        from frontdesk.router import combine
-
-        a = vecs @ self.anchor_vecs.T
-        if exclude is not None:
-            a[np.arange(len(vecs)), exclude] = -np.inf
-        d = vecs @ self.desc.T
-        out = np.zeros((len(vecs), len(self.names)), dtype=np.float32)
-        for i in range(len(self.names)):
-            cols = a[:, self.anchor_owner == i]
-            for q in range(len(vecs)):
-                row = np.sort(cols[q][np.isfinite(cols[q])])[::-1][:NEIGHBOURS]
-                parts = [float(d[q, i])] + ([float(row.mean())] if len(row) else [])
-                if self.knowledge is not None:
-                    kn = self.knowledge(self.names[i], vecs[q])
-                    if kn is not None:
-                        parts.append(kn)
-                out[q, i] = combine(parts)
-        return out
+        return np.array(
+            [
+                self.router.similarities(v, None if exclude is None else int(exclude[q]))
+                for q, v in enumerate(vecs)
+            ]
+        )
 
 
 def _rank(sims: np.ndarray, model: RoutingModel | None, vecs: np.ndarray) -> np.ndarray:

@@ -166,16 +166,22 @@ class Router:
 
     # --- scoring -------------------------------------------------------------------------
 
-    def similarities(self, vec: np.ndarray) -> np.ndarray:
-        """Each plugin's similarity to one embedded question (what thresholds apply to)."""
+    def similarities(self, vec: np.ndarray, exclude: int | None = None) -> np.ndarray:
+        """Each plugin's similarity to one embedded question (what thresholds apply to).
+
+        `exclude` leaves one anchor row out (calibration scores examples leave-one-out).
+        """
         desc = self._descriptions @ vec
         anchor = self._anchors @ vec
         out = np.empty(len(self.profiles))
         for i, (profile, (lo, hi)) in enumerate(zip(self.profiles, self._bounds, strict=True)):
             parts = [float(desc[i])]
-            if hi > lo:
-                k = min(NEIGHBOURS, hi - lo)
-                parts.append(float(np.partition(anchor[lo:hi], hi - lo - k)[-k:].mean()))
+            own = anchor[lo:hi]
+            if exclude is not None and lo <= exclude < hi:
+                own = np.delete(own, exclude - lo)
+            if len(own):
+                k = min(NEIGHBOURS, len(own))
+                parts.append(float(np.partition(own, len(own) - k)[-k:].mean()))
             if self.knowledge is not None:
                 kn = self.knowledge(profile.plugin.name, vec)
                 if kn is not None:
