@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -78,16 +79,20 @@ def load(st_model: Any, weights: Path, cache_dir: Path, reference: Any) -> OnnxQ
             names = ["input_ids", "attention_mask", "token_type_ids"]
             network = st_model[0].auto_model
             wrapper = _Wrapped(network).eval()  # a wrapper left in training mode exports dropout
-            torch.onnx.export(
-                wrapper,
-                tuple(sample[n] for n in names),
-                str(partial),
-                input_names=names,
-                output_names=["last_hidden_state"],
-                dynamic_axes={n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]},
-                opset_version=17,
-                dynamo=False,
-            )
+            with warnings.catch_warnings():  # tracer chatter, checked by the probe below
+                warnings.simplefilter("ignore")
+                torch.onnx.export(
+                    wrapper,
+                    tuple(sample[n] for n in names),
+                    str(partial),
+                    input_names=names,
+                    output_names=["last_hidden_state"],
+                    dynamic_axes={
+                        n: {0: "batch", 1: "tokens"} for n in [*names, "last_hidden_state"]
+                    },
+                    opset_version=17,
+                    dynamo=False,
+                )
             network.eval()
             partial.replace(target)  # never a half-written model
         options = ort.SessionOptions()
