@@ -242,6 +242,8 @@ def test_disconnect_mid_stream_stops_generation(server: ServeProcess) -> None:
 def test_health_and_readiness(server: ServeProcess) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{server.url}/readyz")
+    assert ready.status_code == 200 and ready.json() == {"ready": True}  # no details without a key
+    ready = httpx.get(f"{server.url}/readyz", headers={"Authorization": f"Bearer {KEY}"})
     assert ready.status_code == 200 and ready.json()["ready"] is True
     assert {c["name"] for c in ready.json()["checks"]} == {"store", "model llamacpp:smollm2"}
 

@@ -11,9 +11,11 @@ from urllib.parse import quote
 
 import gradio as gr
 import pandas as pd
+from gradio.utils import get_upload_folder as gradio_upload_folder
 
+from frontdesk.auth import caller_of
 from frontdesk.engine import Engine
-from frontdesk.errors import FrontdeskError
+from frontdesk.errors import FrontdeskError, InputError
 
 AUTO = "auto"
 CSS = """
@@ -63,9 +65,9 @@ def annotations(route: dict[str, Any], citations: list[dict[str, Any]]) -> list[
     return out
 
 
-def history_messages(engine: Engine, thread_id: str) -> list[dict[str, Any]]:
+def history_messages(engine: Engine, thread_id: str, owner: str) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = []
-    for m in engine.history(thread_id):
+    for m in engine.history(thread_id, owner):
         if m.type == "human":
             messages.append({"role": "user", "content": str(m.content)})
         else:
@@ -76,8 +78,23 @@ def history_messages(engine: Engine, thread_id: str) -> list[dict[str, Any]]:
     return messages
 
 
-def thread_choices(engine: Engine) -> list[tuple[str, str]]:
-    return [(t["title"], t["thread_id"]) for t in engine.threads(50)]
+def thread_choices(engine: Engine, owner: str) -> list[tuple[str, str]]:
+    return [(t["title"], t["thread_id"]) for t in engine.threads(50, owner=owner)]
+
+
+def owner_of(request: gr.Request) -> str:
+    return caller_of(request).owner
+
+
+def uploaded_files(paths: list[str]) -> list[Path]:
+    """The files of one upload, each checked to be in Gradio's upload folder: a path the
+    client names is never read from anywhere else on the server."""
+    folder = Path(gradio_upload_folder()).resolve()
+    files = [Path(p).resolve() for p in paths]
+    for f in files:
+        if not f.is_relative_to(folder) or not f.is_file():
+            raise InputError(f"'{f.name}' was not uploaded through the web chat; upload it again")
+    return files
 
 
 def plugins_table(engine: Engine) -> pd.DataFrame:
@@ -232,35 +249,51 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         # --- chat ------------------------------------------------------------------------
 
-        def load(thread_id: str | None) -> tuple[Any, ...]:
-            if not thread_id:
-                thread_id = uuid.uuid4().hex
+        def load(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            owner = owner_of(request)
+            try:
+                messages = history_messages(engine, thread_id, owner) if thread_id else []
+            except FrontdeskError:  # another user's thread (or a malformed id): start afresh
+                thread_id, messages = None, []
             return (
-                thread_id,
-                history_messages(engine, thread_id),
-                gr.update(choices=thread_choices(engine), value=None),
+                thread_id or uuid.uuid4().hex,
+                messages,
+                gr.update(choices=thread_choices(engine, owner), value=None),
             )
 
-        def start_new() -> tuple[Any, ...]:
-            return uuid.uuid4().hex, [], "", gr.update(choices=thread_choices(engine), value=None)
+        def start_new(request: gr.Request) -> tuple[Any, ...]:
+            choices = thread_choices(engine, owner_of(request))
+            return uuid.uuid4().hex, [], "", gr.update(choices=choices, value=None)
 
-        def reopen(thread_id: str | None, current: str | None) -> tuple[Any, ...]:
+        def reopen(
+            thread_id: str | None, current: str | None, request: gr.Request
+        ) -> tuple[Any, ...]:
             if not thread_id:
                 return current, gr.update(), ""
-            return thread_id, history_messages(engine, thread_id), ""
+            try:
+                return thread_id, history_messages(engine, thread_id, owner_of(request)), ""
+            except FrontdeskError as exc:
+                return current, gr.update(), f"Error: {exc}"
 
         def respond(
-            question: str, history: list[dict[str, Any]], thread_id: str | None, plugin: str
+            question: str, thread_id: str | None, plugin: str, request: gr.Request
         ) -> Iterator[tuple[Any, ...]]:
+            # The transcript comes from the engine's memory, never from the client: what a
+            # browser (or a script) sends as "history" is not trusted, not even for display.
+            owner = owner_of(request)
             thread_id = thread_id or uuid.uuid4().hex
-            history = list(history or [])
+            try:
+                history = history_messages(engine, thread_id, owner)
+            except FrontdeskError:
+                thread_id, history = uuid.uuid4().hex, []
             history.append({"role": "user", "content": question})
             answer_at = len(history)
             history.append({"role": "assistant", "content": ""})
             yield history, "", thread_id, "Routing…"
             text, route_line = "", ""
             try:
-                for event in engine.stream(question, thread_id, None if plugin == AUTO else plugin):
+                chosen = None if plugin == AUTO else plugin
+                for event in engine.stream(question, thread_id, chosen, owner=owner):
                     if event.kind == "route":
                         route_line = route_text(event.data)
                         yield history, "", thread_id, route_line
@@ -283,15 +316,15 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         send_args = {
             "fn": respond,
-            "inputs": [box, chatbot, thread_state, picker],
+            "inputs": [box, thread_state, picker],
             "outputs": [chatbot, box, thread_state, route_box],
         }
-        send.click(**send_args).then(
-            lambda: gr.update(choices=thread_choices(engine)), outputs=threads
-        )
-        box.submit(**send_args).then(
-            lambda: gr.update(choices=thread_choices(engine)), outputs=threads
-        )
+
+        def refresh_threads(request: gr.Request) -> Any:
+            return gr.update(choices=thread_choices(engine, owner_of(request)))
+
+        send.click(**send_args).then(refresh_threads, outputs=threads)
+        box.submit(**send_args).then(refresh_threads, outputs=threads)
         new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, threads])
         threads.input(
             reopen, inputs=[threads, thread_state], outputs=[thread_state, chatbot, route_box]
@@ -320,8 +353,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 return plugins_table(engine), "Choose a plugin and files.", None
             saved = []
             try:
-                for f in files:
-                    path = Path(f)
+                for path in uploaded_files(files):
                     saved.append(engine.add_document(name, path.name, path.read_bytes()))
             except FrontdeskError as exc:
                 return plugins_table(engine), f"Error: {exc}", None

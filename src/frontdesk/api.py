@@ -19,6 +19,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from frontdesk.auth import caller_of
 from frontdesk.engine import Engine, Event
 from frontdesk.errors import FrontdeskError, InputError, NotFoundError
 
@@ -154,22 +155,8 @@ def _extension(answer: dict[str, Any]) -> dict[str, Any]:
 
 def build_api(engine: Engine) -> APIRouter:
     settings = engine.settings
-    keys = settings.api_key_set
     gate = Gate(settings.max_concurrency, settings.max_queue, settings.queue_timeout)
     router = APIRouter()
-
-    def check_key(request: Request) -> None:
-        if not keys:
-            return
-        auth = request.headers.get("authorization", "")
-        token = auth[7:].strip() if auth.lower().startswith("bearer ") else ""
-        if token not in keys:
-            raise APIError(
-                401,
-                "missing or wrong API key: send 'Authorization: Bearer <key>'",
-                "invalid_request_error",
-                "invalid_api_key",
-            )
 
     def resolve_model(name: str) -> str | None:
         if name == BASE_MODEL:
@@ -216,7 +203,6 @@ def build_api(engine: Engine) -> APIRouter:
 
     @router.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:
-        check_key(request)
         created = int(engine.started)
         ids = [BASE_MODEL] + [f"{BASE_MODEL}/{name}" for name in sorted(engine.plugins)]
         return {
@@ -229,7 +215,6 @@ def build_api(engine: Engine) -> APIRouter:
 
     @router.post("/v1/chat/completions")
     async def chat(request: Request) -> Any:
-        check_key(request)
         body = await parse(request)
         plugin = resolve_model(body.model)
         users = [m for m in body.messages if m.role == "user"]
@@ -245,13 +230,21 @@ def build_api(engine: Engine) -> APIRouter:
         except FrontdeskError as exc:
             raise _from_engine_error(exc) from None
         thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
+        owner = caller_of(request).owner
+        if thread:
+            try:  # here, so a streamed request for another's thread is a 404, not an SSE error
+                engine.check_thread(str(thread), owner)
+            except FrontdeskError as exc:
+                raise _from_engine_error(exc) from None
         history = [
             (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")
         ]
         cancel = threading.Event()
 
         def events() -> Iterator[Event]:
-            return engine.stream(question, thread, plugin, history=history, cancel=cancel)
+            return engine.stream(
+                question, thread, plugin, history=history, cancel=cancel, owner=owner
+            )
 
         await gate.enter()
         if not body.stream:
@@ -289,10 +282,37 @@ def build_api(engine: Engine) -> APIRouter:
         return {"status": "ok"}
 
     @router.get("/readyz")
-    async def readyz() -> JSONResponse:
+    async def readyz(request: Request) -> JSONResponse:
         checks = await asyncio.to_thread(engine.readiness)
         ok = all(c["ok"] for c in checks)
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+        body: dict[str, Any] = {"ready": ok}
+        if getattr(request.state, "caller", None) is not None:  # details name hosts and paths
+            body["checks"] = checks
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    @router.get("/v1/threads")
+    async def threads(request: Request) -> dict[str, Any]:
+        """The caller's threads, most recently used first."""
+        owner = caller_of(request).owner
+        return {"object": "list", "data": engine.threads(100, owner=owner)}
+
+    @router.get("/v1/threads/{thread_id}")
+    async def thread(thread_id: str, request: Request) -> dict[str, Any]:
+        """One of the caller's threads with its messages (404 for anyone else's)."""
+        try:
+            messages = engine.history(thread_id, caller_of(request).owner)
+        except FrontdeskError as exc:
+            raise _from_engine_error(exc) from None
+        if not messages:
+            raise APIError(404, f"no thread '{thread_id}'", "invalid_request_error", "not_found")
+        return {
+            "id": thread_id,
+            "object": "thread",
+            "messages": [
+                {"role": "user" if m.type == "human" else "assistant", "content": str(m.content)}
+                for m in messages
+            ],
+        }
 
     return router
 

@@ -16,7 +16,14 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError, TooLargeError
+from frontdesk.errors import (
+    BackendError,
+    Cancelled,
+    FrontdeskError,
+    InputError,
+    NotFoundError,
+    TooLargeError,
+)
 from frontdesk.history import AnswerLog
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
@@ -26,6 +33,7 @@ from frontdesk.settings import Settings
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
+LOCAL_OWNER = "local"  # the CLI and a keyless server: one user
 
 
 class _CancelOnToken(BaseCallbackHandler):
@@ -225,22 +233,23 @@ class Engine:
         plugin: str | None = None,
         history: list[tuple[str, str]] | None = None,
         cancel: threading.Event | None = None,
+        owner: str = LOCAL_OWNER,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
         `history` — (role, text) pairs with role "user" or "assistant" — is for stateless
         clients that send the whole conversation; with a `thread_id` the server's memory of
         that thread is used instead. Setting `cancel` stops generation at the next token
-        (raises Cancelled; nothing is stored).
+        (raises Cancelled; nothing is stored). A thread belongs to the `owner` that started
+        it; another owner gets NotFoundError, as if it did not exist.
         """
         question = self.check_question(question)
         if plugin:
             self.plugin_set.get(plugin)
-        if thread_id is not None and not THREAD_ID.match(thread_id):
-            raise InputError(
-                "thread id must be 1-128 characters of letters, digits and _.:@- "
-                f"(got {thread_id[:40]!r})"
-            )
+        if thread_id is not None:
+            self._check_thread_id(thread_id)
+            if not self.log.claim(thread_id, owner, question):
+                raise NotFoundError(f"no thread '{thread_id}'")
         started = time.perf_counter()
         config: dict[str, Any] = {
             "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}
@@ -352,13 +361,29 @@ class Engine:
 
     # --- memory --------------------------------------------------------------------------
 
-    def history(self, thread_id: str) -> list[BaseMessage]:
-        """The messages of one thread, oldest first."""
+    @staticmethod
+    def _check_thread_id(thread_id: str) -> None:
+        if not THREAD_ID.match(thread_id):
+            raise InputError(
+                "thread id must be 1-128 characters of letters, digits and _.:@- "
+                f"(got {thread_id[:40]!r})"
+            )
+
+    def check_thread(self, thread_id: str, owner: str = LOCAL_OWNER) -> None:
+        """InputError for a malformed id; NotFoundError for a thread another owner started."""
+        self._check_thread_id(thread_id)
+        if self.log.owner(thread_id) not in (None, owner):
+            raise NotFoundError(f"no thread '{thread_id}'")
+
+    def history(self, thread_id: str, owner: str = LOCAL_OWNER) -> list[BaseMessage]:
+        """The messages of one thread, oldest first; NotFoundError if another owner has it."""
+        self.check_thread(thread_id, owner)
         state = self.graph.get_state({"configurable": {"thread_id": thread_id}})
         return list(state.values.get("messages", [])) if state and state.values else []
 
-    def threads(self, limit: int = 100) -> list[dict[str, Any]]:
-        return self.log.threads(limit)
+    def threads(self, limit: int = 100, owner: str = LOCAL_OWNER) -> list[dict[str, Any]]:
+        """The owner's threads, most recently used first."""
+        return self.log.threads(owner, limit)
 
     def stats(self, since_start: bool = True) -> dict[str, Any]:
         """Answer figures since this engine started, or over the whole stored history."""

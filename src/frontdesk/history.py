@@ -15,7 +15,8 @@ from typing import Any
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (
-    thread_id TEXT PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL
+    thread_id TEXT PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
+    owner TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS answers (
     id INTEGER PRIMARY KEY AUTOINCREMENT, ts REAL NOT NULL, thread_id TEXT, mode TEXT NOT NULL,
@@ -32,13 +33,39 @@ class AnswerLog:
         self._lock = threading.Lock()
         with self._lock:
             self._db.executescript(SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(threads)")}
+            if "owner" not in columns:  # a log written before threads had owners
+                self._db.execute(
+                    "ALTER TABLE threads ADD COLUMN owner TEXT NOT NULL DEFAULT 'local'"
+                )
+
+    def claim(self, thread_id: str, owner: str, title: str) -> bool:
+        """Make `owner` the owner of a new thread; False if another owner has it already."""
+        now = time.time()
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT INTO threads (thread_id, title, created, updated, owner) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT(thread_id) DO NOTHING",
+                (thread_id, title[:80], now, now, owner),
+            )
+            row = self._db.execute(
+                "SELECT owner FROM threads WHERE thread_id = ?", (thread_id,)
+            ).fetchone()
+        return bool(row and row[0] == owner)
+
+    def owner(self, thread_id: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT owner FROM threads WHERE thread_id = ?", (thread_id,)
+            ).fetchone()
+        return row[0] if row else None
 
     def record(self, thread_id: str | None, question: str, answer: dict[str, Any]) -> None:
         now = time.time()
         with self._lock, self._db:
             if thread_id:
                 self._db.execute(
-                    "INSERT INTO threads VALUES (?, ?, ?, ?) "
+                    "INSERT INTO threads (thread_id, title, created, updated) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(thread_id) DO UPDATE SET updated = excluded.updated",
                     (thread_id, question[:80], now, now),
                 )
@@ -56,12 +83,12 @@ class AnswerLog:
                 ),
             )
 
-    def threads(self, limit: int = 100) -> list[dict[str, Any]]:
+    def threads(self, owner: str, limit: int = 100) -> list[dict[str, Any]]:
         with self._lock:
             rows = self._db.execute(
-                "SELECT thread_id, title, created, updated FROM threads "
+                "SELECT thread_id, title, created, updated FROM threads WHERE owner = ? "
                 "ORDER BY updated DESC LIMIT ?",
-                (limit,),
+                (owner, limit),
             ).fetchall()
         return [
             dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import os
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import FastAPI
-from fastapi.responses import FileResponse
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, Response
 
 from frontdesk.api import APIError, build_api, install_error_handlers
+from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
 from frontdesk.settings import Settings
@@ -24,48 +28,94 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+# The web chat's pages: scripts and styles only from this origin (Gradio inlines some), images
+# only from here or data: URLs, so a remote image in an answer is never fetched (no tracking
+# pixels), and nothing may frame the app.
+APP_CSP = (
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data: blob:; font-src 'self' data:; media-src 'self' data: blob:; "
+    "connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+# A knowledge document is shown as inert text in a sandbox: no script of it runs on our origin.
+SOURCE_CSP = "default-src 'none'; sandbox"
+TEXT_SUFFIXES = {".md", ".txt", ".html", ".htm"}
+
+
+def source_response(path: Path) -> Response:
+    """A knowledge file as the browser may see it: text as text/plain (HTML included, so a
+    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed."""
+    headers = {"Content-Security-Policy": SOURCE_CSP, "X-Content-Type-Options": "nosniff"}
+    if path.suffix.lower() in TEXT_SUFFIXES:
+        text = path.read_bytes().decode("utf-8", errors="replace")
+        disposition = f"inline; filename*=UTF-8''{quote(path.name)}"
+        return Response(
+            text,
+            media_type="text/plain; charset=utf-8",
+            headers={**headers, "Content-Disposition": disposition},
+        )
+    return FileResponse(
+        path,
+        media_type="application/octet-stream",
+        filename=path.name,
+        content_disposition_type="attachment",
+        headers=headers,
+    )
+
+
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
     app = FastAPI(title="frontdesk", version="0.1.0")
     install_error_handlers(app)
     app.include_router(build_api(engine))
+    # An empty CORS policy: no other origin may read our responses (Gradio would otherwise
+    # add its own, allowing localhost origins), then every request passes the access checks.
+    app.add_middleware(CORSMiddleware, allow_origins=[])
+    app.add_middleware(AccessMiddleware, gate=Gatekeeper(engine.settings), csp=APP_CSP)
 
     @app.get("/source/{plugin}/{name:path}")
-    async def source(plugin: str, name: str) -> FileResponse:
-        """A cited knowledge file, served only from inside that plugin's knowledge folders."""
-        if plugin not in engine.plugins:
-            raise APIError(404, f"unknown plugin '{plugin}'", "invalid_request_error", "not_found")
-        for folder in engine.plugins[plugin].knowledge_dirs():
-            root = folder.resolve()
-            target = (root / name).resolve()
-            if target.is_relative_to(root) and target.is_file() and not name.startswith("."):
-                return FileResponse(target)
-        raise APIError(
-            404, f"no source '{name}' in plugin '{plugin}'", "invalid_request_error", "not_found"
+    async def source(plugin: str, name: str) -> Response:
+        """An ingested knowledge document of that plugin, by the name its citations give."""
+        missing = APIError(
+            404, f"no document '{name}' in plugin '{plugin}'", "invalid_request_error", "not_found"
         )
+        if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
+            raise missing
+        path = await asyncio.to_thread(engine.store.document_path, plugin, name)
+        if path is None:
+            raise missing
+        target = path.resolve()
+        roots = [folder.resolve() for folder in engine.plugins[plugin].knowledge_dirs()]
+        inside = any(target.is_relative_to(root) for root in roots) or target in {
+            f.resolve() for f in engine.plugins[plugin].knowledge_files()
+        }
+        if not inside or not target.is_file():
+            raise missing
+        return source_response(target)
 
     if with_ui:
         import gradio as gr
         from frontdesk_ui.app import CSS, build_ui
 
-        keys = engine.settings.api_key_set
-        auth = (lambda user, password: password in keys) if keys else None
+        blocks = build_ui(engine)
         app = gr.mount_gradio_app(
             app,
-            build_ui(engine),
+            blocks,
             path="/",
-            auth=auth,
-            auth_message="Sign in with any user name and one of the server's API keys."
-            if keys
-            else None,
+            auth_dependency=gradio_user,  # AccessMiddleware decided; Gradio learns the owner
             allowed_paths=[],
-            blocked_paths=[str(engine.settings.home), str(Path.home())],
+            blocked_paths=[str(engine.settings.home), str(Path.home()), "/etc", "/proc", "/sys"],
             show_error=False,
             theme=gr.themes.Soft(),
             css=CSS,
             max_file_size=engine.settings.upload_max_bytes,
             footer_links=["api"],
+            run_history=False,
         )
+        # Gradio checks that a file named in a request was uploaded (and not, say, /etc/passwd)
+        # only once `launch()` has set `has_launched`; mounting never sets it, which let any
+        # caller have server files copied into Gradio's cache and served. We are launched.
+        blocks.has_launched = True
     return app
 
 

@@ -58,6 +58,14 @@ class Settings(BaseSettings):
     api_keys: str = Field(
         default="", description="Comma-separated bearer keys for the API; empty: no auth."
     )
+    session_hours: float = Field(
+        default=12.0, gt=0, description="How long a web sign-in lasts (with FRONTDESK_API_KEYS)."
+    )
+    allowed_hosts: str = Field(
+        default="",
+        description="Host names the server answers to, comma-separated ('*': any). Empty: "
+        "loopback names only without API keys, any with keys.",
+    )
     max_concurrency: int = Field(default=2, ge=1, description="Answers generated at once.")
     max_queue: int = Field(default=8, ge=0, description="Requests waiting beyond those.")
     queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")
@@ -67,6 +75,10 @@ class Settings(BaseSettings):
     @property
     def api_key_set(self) -> frozenset[str]:
         return frozenset(k.strip() for k in self.api_keys.split(",") if k.strip())
+
+    @property
+    def allowed_host_set(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
 
     @field_validator("home", mode="before")
     @classmethod

@@ -158,6 +158,13 @@ class KnowledgeStore:
             "last_ingest": (coll.metadata or {}).get("last_ingest"),
         }
 
+    def document_path(self, plugin: str, name: str) -> Path | None:
+        """The file behind an ingested document, by the name citations give it; None if not in
+        the store (a file merely lying in the folder is not a document)."""
+        found = self._collection(plugin).get(where={"source_name": name}, limit=1)
+        metas = found.get("metadatas") or []
+        return Path(str(metas[0]["source"])) if metas else None
+
     def search(
         self, plugin: str, query: str | None = None, k: int = 4, vector: np.ndarray | None = None
     ) -> list[Hit]:
