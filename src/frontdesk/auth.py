@@ -54,7 +54,7 @@ def fingerprint(key: str) -> str:
 class Throttle:
     """Slows down wrong credentials per client address, and locks out a client that keeps trying."""
 
-    def __init__(self, base: float = 0.5, cap: float = 4.0, lockout_after: int = 10) -> None:
+    def __init__(self, base: float = 0.25, cap: float = 2.0, lockout_after: int = 10) -> None:
         self.base, self.cap, self.lockout_after = base, cap, lockout_after
         self.window = 900.0  # failures older than this are forgotten
         self._fails: dict[str, tuple[int, float]] = {}
@@ -206,14 +206,16 @@ class AccessMiddleware:
         if path == "/logout":
             await _redirect(send, "/login" if self.gate.enabled else "/", clear=True)
             return
-        caller = self.gate.authenticate(headers, _cookies(headers.get("cookie", "")))
-        presented = "authorization" in headers or COOKIE in headers.get("cookie", "")
+        cookies = _cookies(headers.get("cookie", ""))
+        presented = "authorization" in headers or COOKIE in cookies
+        if self.gate.enabled and presented and self.gate.throttle.locked(client):
+            # No key is even compared for a client that keeps guessing.
+            await _respond(
+                send, *_error(429, "too many failed sign-ins; wait 15 minutes", "locked_out")
+            )
+            return
+        caller = self.gate.authenticate(headers, cookies)
         if caller is None and path not in PUBLIC_PATHS:
-            if self.gate.throttle.locked(client):
-                await _respond(
-                    send, *_error(429, "too many failed sign-ins; wait 15 minutes", "locked_out")
-                )
-                return
             if presented:
                 await asyncio.sleep(self.gate.throttle.delay(client))
             if method == "GET" and "text/html" in headers.get("accept", ""):

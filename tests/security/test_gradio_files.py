@@ -50,7 +50,9 @@ def test_no_endpoint_copies_server_files_into_the_cache(server: Any, tmp_path: P
                     data[position] = payload
                     _, events = gradio_call(server.url, name.lstrip("/"), data)
                     leaked = [u for u in served_urls(events) if secret.name in u]
-                    assert not leaked, f"{name}[{position}] copied {secret} into the cache: {leaked}"
+                    assert not leaked, (
+                        f"{name}[{position}] copied {secret} into the cache: {leaked}"
+                    )
         # And asking for the file by path is refused.
         direct = httpx.get(f"{server.url}/gradio_api/file={secret}")
         assert direct.status_code in (403, 404), direct.status_code
