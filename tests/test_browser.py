@@ -171,9 +171,18 @@ def test_upload_into_a_plugin(page: object, server: ServeProcess, tmp_path: Path
     page.click("#ingest-plugin input")  # type: ignore[attr-defined]
     page.get_by_role("option", name="scratch").click()  # type: ignore[attr-defined]
     page.set_input_files("#upload input[type=file]", str(doc))  # type: ignore[attr-defined]
-    page.wait_for_selector("#plugin-status:has-text('Added 1 file')", timeout=60_000)  # type: ignore[attr-defined]
-    assert "1 new" in page.inner_text("#plugin-status")  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugin-status:has-text('Done: scratch')", timeout=120_000)  # type: ignore[attr-defined]
+    status = page.inner_text("#plugin-status")  # type: ignore[attr-defined]
+    assert "Added 1 file" in status and "1 new" in status
     assert (server.extra / "scratch" / "knowledge" / "kettles.md").is_file()  # type: ignore[attr-defined]
+    # The same name with other content does not overwrite it unless asked to.
+    doc.write_text("# Kettles\n\nA kettle lasts about ten years.")
+    page.set_input_files("#upload input[type=file]", str(doc))  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugin-status:has-text('saved as kettles-2.md')", timeout=60_000)  # type: ignore[attr-defined]
+    page.wait_for_selector("#plugin-status:has-text('Done: scratch')", timeout=120_000)  # type: ignore[attr-defined]
+    knowledge = server.extra / "scratch" / "knowledge"  # type: ignore[attr-defined]
+    assert "citric acid" in (knowledge / "kettles.md").read_text()
+    assert "ten years" in (knowledge / "kettles-2.md").read_text()
     shot(page, "plugins-upload")
 
 

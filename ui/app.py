@@ -216,7 +216,15 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     file_types=[".md", ".txt", ".html", ".htm", ".pdf"],
                     elem_id="upload",
                 )
+                replace_box = gr.Checkbox(
+                    label="Replace a document with the same name (otherwise it is kept and "
+                    "the upload gets a numbered name)",
+                    value=False,
+                    elem_id="upload-replace",
+                )
                 plugin_status = gr.Markdown("", elem_id="plugin-status")
+                upload_note = gr.State("")
+                ticker = gr.Timer(1.0, active=False)
 
             with gr.Tab("Stats", id="stats"):
                 with gr.Row():
@@ -333,35 +341,46 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         # --- plugins ---------------------------------------------------------------------
 
-        def do_ingest(name: str | None, progress: gr.Progress = gr.Progress()) -> tuple[Any, str]:
+        # Ingests run in the background (engine.jobs); the tab polls them while they run, so
+        # an upload never holds a request, or anyone's answers, for the minutes it may take.
+
+        def do_ingest(name: str | None, note: str = "") -> tuple[Any, ...]:
             if not name:
-                return plugins_table(engine), "Choose a plugin first."
+                return plugins_table(engine), "Choose a plugin first.", "", gr.Timer(active=False)
+            job = engine.jobs.start(name)
+            return plugins_table(engine), f"{note}{job.describe()}", note, gr.Timer(active=True)
 
-            def report(stage: str, done: int, total: int) -> None:
-                progress(done / max(total, 1), desc=f"{stage} {done}/{total}")
-
-            try:
-                r = engine.ingest([name], progress=report)[0]
-            except FrontdeskError as exc:
-                return plugins_table(engine), f"Error: {exc}"
-            return plugins_table(engine), f"Done: {r.summary()}"
-
-        def do_upload(
-            name: str | None, files: list[str] | None, progress: gr.Progress = gr.Progress()
-        ) -> tuple[Any, str, None]:
+        def do_upload(name: str | None, files: list[str] | None, replace: bool) -> tuple[Any, ...]:
             if not name or not files:
-                return plugins_table(engine), "Choose a plugin and files.", None
-            saved = []
+                return plugins_table(engine), "Choose a plugin and files.", "", None, gr.Timer()
+            notes = []
             try:
                 for path in uploaded_files(files):
-                    saved.append(engine.add_document(name, path.name, path.read_bytes()))
+                    data = path.read_bytes()
+                    notes.append(engine.add_document(name, path.name, data, replace).note)
             except FrontdeskError as exc:
-                return plugins_table(engine), f"Error: {exc}", None
-            table_, status = do_ingest(name, progress)
-            return table_, f"Added {len(saved)} file(s). {status}", None
+                return plugins_table(engine), f"Error: {exc}", "", None, gr.Timer(active=False)
+            note = f"Added {len(notes)} file(s) ({'; '.join(notes)}). "
+            table_, status, note, timer = do_ingest(name, note)
+            return table_, status, note, None, timer
 
-        reingest.click(do_ingest, inputs=target, outputs=[table, plugin_status])
-        upload.upload(do_upload, inputs=[target, upload], outputs=[table, plugin_status, upload])
+        def poll(name: str | None, note: str) -> tuple[Any, ...]:
+            job = engine.jobs.get(name) if name else None
+            if job is None:
+                return gr.update(), gr.update(), gr.Timer(active=False)
+            if job.running:
+                return gr.update(), f"{note}{job.describe()}", gr.Timer(active=True)
+            return plugins_table(engine), f"{note}{job.describe()}", gr.Timer(active=False)
+
+        reingest.click(
+            do_ingest, inputs=target, outputs=[table, plugin_status, upload_note, ticker]
+        )
+        upload.upload(
+            do_upload,
+            inputs=[target, upload, replace_box],
+            outputs=[table, plugin_status, upload_note, upload, ticker],
+        )
+        ticker.tick(poll, inputs=[target, upload_note], outputs=[table, plugin_status, ticker])
 
         # --- stats -----------------------------------------------------------------------
 

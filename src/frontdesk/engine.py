@@ -25,12 +25,14 @@ from frontdesk.errors import (
     TooLargeError,
 )
 from frontdesk.history import AnswerLog
+from frontdesk.jobs import IngestJobs
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router, Thresholds
 from frontdesk.settings import Settings
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
+from frontdesk.uploads import Saved, save_upload
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 LOCAL_OWNER = "local"  # the CLI and a keyless server: one user
@@ -391,10 +393,13 @@ class Engine:
 
         return summarize(self.log.answers(self.started if since_start else 0.0))
 
-    def add_document(self, plugin: str, filename: str, data: bytes) -> str:
+    def add_document(self, plugin: str, filename: str, data: bytes, replace: bool = False) -> Saved:
         """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
-        from frontdesk.uploads import save_upload
-
         return save_upload(
-            self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes
+            self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes, replace
         )
+
+    @cached_property
+    def jobs(self) -> IngestJobs:
+        """Background ingests (the web chat's uploads and re-ingests), one per plugin."""
+        return IngestJobs(lambda name, progress: self.ingest([name], progress=progress)[0])

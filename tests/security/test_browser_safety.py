@@ -88,7 +88,7 @@ def test_uploaded_html_script_does_not_run(page: Any, server: Any, tmp_path: Pat
     page.click("#ingest-plugin input")
     page.get_by_role("option", name="kitchen").click()
     page.set_input_files("#upload input[type=file]", str(evil))
-    page.wait_for_selector("#plugin-status:has-text('Added 1 file')", timeout=60_000)
+    page.wait_for_selector("#plugin-status:has-text('Done: kitchen')", timeout=60_000)
 
     page.goto(f"{server.url}/source/kitchen/kettle-care.html")
     page.wait_for_load_state("load")

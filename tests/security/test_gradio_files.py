@@ -66,4 +66,7 @@ def test_upload_cannot_copy_server_files_into_a_plugin(server: Any, tmp_path: Pa
     assert not (knowledge / planted.name).exists(), "a server file was planted in the plugin"
     assert httpx.get(f"{server.url}/source/kitchen/{planted.name}").status_code == 404
     # A file the server can read but nobody uploaded never reaches ingest either.
-    assert planted.name not in {h.source for h in server.engine.search("vault code", "kitchen")}
+    server.engine.ingest(["kitchen"])
+    assert planted.name not in {
+        h.source_name for h in server.engine.search("vault code", "kitchen")
+    }
