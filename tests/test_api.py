@@ -14,6 +14,7 @@ import httpx
 import openai
 import pytest
 
+from frontdesk.auth import fingerprint
 from frontdesk.engine import Engine
 from frontdesk.settings import Settings
 
@@ -130,7 +131,7 @@ def test_thread_memory_through_the_header(client: openai.OpenAI, server: ServePr
             extra_headers={"X-Frontdesk-Thread": "api-thread-1"},
         )
     eng = Engine(Settings(home=server.home, entry_point_plugins=False))  # type: ignore[attr-defined]
-    history = eng.history("api-thread-1")
+    history = eng.history("api-thread-1", fingerprint(KEY))
     assert [m.type for m in history] == ["human", "ai", "human", "ai"]
     assert history[2].content == "What should I not put in it?"
 
@@ -204,7 +205,7 @@ def test_twenty_clients_answered_or_refused_and_memory_not_mixed(server: ServePr
     assert all(ra for s, ra in results if s != 200)
     eng = Engine(Settings(home=server.home, entry_point_plugins=False))  # type: ignore[attr-defined]
     for i, status in enumerate(statuses):
-        history = eng.history(f"crowd-{i}")
+        history = eng.history(f"crowd-{i}", fingerprint(KEY))
         if status == 200:
             assert len(history) == 2 and history[0].content.endswith(f"(#{i})")
         else:
@@ -236,7 +237,7 @@ def test_disconnect_mid_stream_stops_generation(server: ServeProcess) -> None:
     )
     assert ok.status_code == 200
     eng = Engine(Settings(home=server.home, entry_point_plugins=False))  # type: ignore[attr-defined]
-    assert eng.history("gone") == []
+    assert eng.history("gone", fingerprint(KEY)) == []
 
 
 def test_health_and_readiness(server: ServeProcess) -> None:
