@@ -290,9 +290,8 @@ def build_api(engine: Engine) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz() -> JSONResponse:
-        checks = await asyncio.to_thread(engine.readiness)
-        ok = all(c["ok"] for c in checks)
-        return JSONResponse({"ready": ok, "checks": checks}, status_code=200 if ok else 503)
+        body = await asyncio.to_thread(engine.readiness)
+        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
     return router
 
