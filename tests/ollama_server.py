@@ -2,12 +2,23 @@
 
 No Ollama daemon can be installed on the machines these tests run on, so the Ollama backend is
 tested against this stand-in. It generates for real, with the bundled SmolLM2 through
-llama.cpp, and streams NDJSON the way Ollama does.
+llama.cpp, and streams NDJSON the way Ollama does (HTTP/1.1, chunked, so a host that dies
+mid-answer leaves an incomplete body, as a real one would).
+
+Fault tests that kill the host run it as its own process (`OllamaProcess`, or
+`python -m tests.ollama_server --port N --canned --delay 0.3`). `--canned` answers at once
+with the first fact it was given (like `fake:facts`) instead of generating, and `--delay`
+spaces the streamed words, so a test can kill the host between two of them.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -22,8 +33,15 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S.000000000Z", time.gmtime())
 
 
+def _canned(messages: list[dict[str, Any]]) -> str:
+    last = str(messages[-1].get("content", "")) if messages else ""
+    facts = [line[2:] for line in last.splitlines() if line.startswith("- ")]
+    return facts[0] if facts else "I do not know."
+
+
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeOllama/0.1"
+    protocol_version = "HTTP/1.1"  # chunked streaming, like Ollama
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass
@@ -68,17 +86,22 @@ class _Handler(BaseHTTPRequestHandler):
             return
         options = req.get("options") or {}
         messages = [{"role": m["role"], "content": m.get("content", "")} for m in req["messages"]]
-        shared = _SharedLlama.get(str(bundled_gguf("smollm2")), 2048)
         started = time.perf_counter()
-        with shared.lock:
-            result = shared.llm.create_chat_completion(
-                messages,
-                max_tokens=int(options.get("num_predict") or 128),
-                temperature=float(options.get("temperature", 0.2)),
-                repeat_penalty=1.15,
-            )
-        text = result["choices"][0]["message"]["content"] or ""  # type: ignore[index]
-        usage = result["usage"]  # type: ignore[index]
+        if getattr(self.server, "canned", False):
+            text = _canned(messages)
+            words = sum(len(str(m["content"]).split()) for m in messages)
+            usage = {"prompt_tokens": words, "completion_tokens": len(text.split())}
+        else:
+            shared = _SharedLlama.get(str(bundled_gguf("smollm2")), 2048)
+            with shared.lock:
+                result = shared.llm.create_chat_completion(
+                    messages,
+                    max_tokens=int(options.get("num_predict") or 128),
+                    temperature=float(options.get("temperature", 0.2)),
+                    repeat_penalty=1.15,
+                )
+            text = result["choices"][0]["message"]["content"] or ""  # type: ignore[index]
+            usage = result["usage"]  # type: ignore[index]
         final = {
             "model": MODEL_NAME,
             "created_at": _now(),
@@ -98,7 +121,9 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.send_header("Content-Type", "application/x-ndjson")
+        self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
+        delay = float(getattr(self.server, "delay", 0.0))
         for word in text.split(" "):
             line = {
                 "model": MODEL_NAME,
@@ -106,8 +131,15 @@ class _Handler(BaseHTTPRequestHandler):
                 "message": {"role": "assistant", "content": word + " "},
                 "done": False,
             }
-            self.wfile.write((json.dumps(line) + "\n").encode())
-        self.wfile.write((json.dumps(final) + "\n").encode())
+            self._chunk(json.dumps(line) + "\n")
+            time.sleep(delay)
+        self._chunk(json.dumps(final) + "\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _chunk(self, text: str) -> None:
+        raw = text.encode()
+        self.wfile.write(f"{len(raw):x}\r\n".encode() + raw + b"\r\n")
+        self.wfile.flush()
 
 
 class FakeOllama:
@@ -133,3 +165,61 @@ class FakeOllama:
     def __exit__(self, *exc: object) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class OllamaProcess:
+    """The same server in its own process, so a test can really kill it (`kill()`: SIGKILL)."""
+
+    def __init__(self, canned: bool = True, delay: float = 0.0) -> None:
+        from .servers import free_port
+
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.args = ["--port", str(self.port), "--delay", str(delay)] + (
+            ["--canned"] if canned else []
+        )
+
+    def __enter__(self) -> OllamaProcess:
+        import httpx
+
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tests.ollama_server", *self.args], cwd=root
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the Ollama-protocol server exited with {self.proc.returncode}")
+            try:
+                if httpx.get(f"{self.url}/api/tags", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        self.kill()
+        raise TimeoutError(f"{self.url} did not come up")
+
+    def kill(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(10)
+
+    def __exit__(self, *exc: object) -> None:
+        self.kill()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--canned", action="store_true", help="answer with the first fact")
+    parser.add_argument("--delay", type=float, default=0.0, help="seconds between words")
+    args = parser.parse_args()
+    httpd = ThreadingHTTPServer(("127.0.0.1", args.port), _Handler)
+    httpd.requests = []  # type: ignore[attr-defined]
+    httpd.canned = args.canned  # type: ignore[attr-defined]
+    httpd.delay = args.delay  # type: ignore[attr-defined]
+    httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

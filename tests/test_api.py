@@ -243,10 +243,17 @@ def test_disconnect_mid_stream_stops_generation(server: ServeProcess) -> None:
 def test_health_and_readiness(server: ServeProcess) -> None:
     assert httpx.get(f"{server.url}/healthz").json() == {"status": "ok"}
     ready = httpx.get(f"{server.url}/readyz")
-    assert ready.status_code == 200 and ready.json() == {"ready": True}  # no details without a key
+    assert ready.status_code == 200 and ready.json() == {"status": "ready", "ready": True}
     ready = httpx.get(f"{server.url}/readyz", headers={"Authorization": f"Bearer {KEY}"})
-    assert ready.status_code == 200 and ready.json()["ready"] is True
-    assert {c["name"] for c in ready.json()["checks"]} == {"store", "model llamacpp:smollm2"}
+    assert ready.status_code == 200 and ready.json()["status"] == "ready"
+    assert {c["name"] for c in ready.json()["checks"]} == {
+        "store",
+        "memory",
+        "model llamacpp:smollm2",
+        "plugin cooking",
+        "plugin gardening",
+        "plugin cycling",
+    }
 
 
 def test_refuses_public_bind_without_keys(tmp_path: Path) -> None:

@@ -54,8 +54,10 @@ def test_backend_down_is_502(make_settings: Callable[..., Settings]) -> None:
             )
         assert info.value.status_code == 502
         assert "fake:down" in info.value.message
+        # The coordinator still answers: the service is degraded, not down.
         ready = httpx.get(f"{srv.url}/readyz")
-        assert ready.status_code == 503 and ready.json()["ready"] is False
+        assert ready.status_code == 200 and ready.json()["status"] == "degraded"
+        assert {c["name"]: c["ok"] for c in ready.json()["checks"]}["model fake:down"] is False
 
 
 def test_backend_timeout_is_504(make_settings: Callable[..., Settings], slow_backend: str) -> None:

@@ -38,3 +38,15 @@ def test_pipeline_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert out["ingest"]["reingest_unchanged_s"] < out["ingest"]["seconds"]
     assert out["retrieval"][0]["chunks"] == 1000 and out["retrieval"][0]["query_p50_ms"] > 0
     assert out["answer"]["answers"] == 6 and 0 <= out["answer"]["overhead_share_p50"] < 1
+
+
+def test_readiness_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import readiness
+
+    out = readiness.main(["--smoke"])
+    assert "| case | status |" in capsys.readouterr().out
+    results = out["results"]
+    assert results["every host up"]["status"] == ["ready"]
+    assert results["one host refusing"]["status"] == ["degraded"]
+    assert results["one host never answering"]["status"] == ["degraded"]
+    assert "plugin cycling" in results["one host never answering"]["down"]

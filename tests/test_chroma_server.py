@@ -73,7 +73,7 @@ def test_ingest_and_search_on_a_chroma_server(
     assert other.ingest(["kitchen"])[0].unchanged == 2
     assert other.search("rest steak", "kitchen", k=1)[0].source_name == "steak.md"
     assert other.ask("How long should I rest a steak?").route["mode"] == "specialist"
-    assert {c["name"]: c["ok"] for c in other.readiness()}["store"] is True
+    assert {c["name"]: c["ok"] for c in other.readiness()["checks"]}["store"] is True
 
 
 def test_unreachable_chroma_server_is_one_line(make_settings: Callable[..., Settings]) -> None:

@@ -283,12 +283,10 @@ def build_api(engine: Engine) -> APIRouter:
 
     @router.get("/readyz")
     async def readyz(request: Request) -> JSONResponse:
-        checks = await asyncio.to_thread(engine.readiness)
-        ok = all(c["ok"] for c in checks)
-        body: dict[str, Any] = {"ready": ok}
-        if getattr(request.state, "caller", None) is not None:  # details name hosts and paths
-            body["checks"] = checks
-        return JSONResponse(body, status_code=200 if ok else 503)
+        body = await asyncio.to_thread(engine.readiness)
+        if getattr(request.state, "caller", None) is None:  # details name hosts and paths
+            body = {k: body[k] for k in ("status", "ready")}
+        return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
     @router.get("/v1/threads")
     async def threads(request: Request) -> dict[str, Any]:

@@ -51,6 +51,12 @@ class _CancelOnToken(BaseCallbackHandler):
             raise Cancelled("the client went away")
 
 
+def _unstreamed(answer: str, streamed: str) -> str:
+    """The end of the answer that its streamed tokens did not show (so streams add up)."""
+    streamed = streamed.strip()
+    return answer[len(streamed) :] if answer.startswith(streamed) else ""
+
+
 class Engine:
     """Plugins, their stores, the router and the coordinator graph, behind one API."""
 
@@ -270,7 +276,7 @@ class Engine:
             state_in["messages"] = [
                 HumanMessage(text) if role == "user" else AIMessage(text) for role, text in history
             ]
-        mode = None
+        mode, shown_text = None, ""
         try:
             for kind, chunk in self.graph.stream(
                 state_in, config, stream_mode=["messages", "updates"]
@@ -281,7 +287,7 @@ class Engine:
                             mode = update["route"]["mode"]
                             yield Event("route", update["route"])
                         elif node == "synthesize" and update and update.get("mode") == "escalated":
-                            mode = "escalated"
+                            mode, shown_text = "escalated", ""
                             yield Event("escalate", {"reason": update["reason"]})
                     continue
                 message, meta = chunk
@@ -295,6 +301,7 @@ class Engine:
                     or role == "merge"
                     or role == "coordinator"
                 )
+                shown_text += str(message.content) if shown else ""
                 yield Event(
                     "token",
                     {
@@ -326,6 +333,9 @@ class Engine:
         )
         result = answer.as_dict()
         self.log.record(thread_id, question, result)
+        rest = _unstreamed(answer.answer, shown_text)
+        if rest:  # e.g. a part passed through unmerged, or the note on a failed specialist
+            yield Event("token", {"text": rest, "role": "answer", "plugin": None, "answer": True})
         yield Event("answer", result)
 
     def ask(self, question: str, thread_id: str | None = None, plugin: str | None = None) -> Answer:
@@ -345,21 +355,12 @@ class Engine:
                 )
         raise BackendError("the graph finished without an answer")
 
-    def readiness(self) -> list[dict[str, Any]]:
-        """Can the store and every model be reached? One check each; nothing is generated."""
-        from frontdesk.models import probe
+    def readiness(self) -> dict[str, Any]:
+        """The /readyz body: overall `status` (ready, degraded, unavailable) and one check per
+        plugin, model host, store and memory (see readiness.py). Nothing is generated."""
+        from frontdesk.readiness import readiness
 
-        checks: list[dict[str, Any]] = []
-        try:
-            self.store.client.heartbeat()
-            checks.append({"name": "store", "ok": True, "detail": self.store.location})
-        except Exception as exc:
-            checks.append({"name": "store", "ok": False, "detail": str(exc)})
-        specs = sorted({p.model for p in self.plugins.values()} | {self.coordinator_spec})
-        for spec in specs:
-            ok, detail = probe(spec)
-            checks.append({"name": f"model {spec}", "ok": ok, "detail": detail})
-        return checks
+        return readiness(self, self.settings.probe_timeout)
 
     # --- memory --------------------------------------------------------------------------
 

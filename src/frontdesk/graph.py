@@ -17,7 +17,7 @@ from langchain_core.runnables.config import merge_configs
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from frontdesk import prompts
+from frontdesk import degrade, prompts
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence, select_evidence
@@ -182,9 +182,12 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             *task["history"],
             HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts))),
         ]
-        answer, record = call_model(
-            runtime, plugin.model, messages, config, "specialist", plugin.name
-        )
+        try:
+            answer, record = call_model(
+                runtime, plugin.model, messages, config, "specialist", plugin.name
+            )
+        except BackendError as exc:  # the other parts still answer; synthesize decides
+            return {"consults": [degrade.failed_consult(plugin.name, plugin.model, exc)]}
         grounding = assess(answer, question, facts, retrieval)
         return {
             "consults": [
@@ -200,16 +203,21 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         }
 
     def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
+        failed = degrade.failures(state.get("consults") or [])
+        route = {**state["route"], **({"failed": failed} if failed else {})}
+        if failed:
+            answer = f"{answer}\n\n{degrade.note(failed)}".strip()
         # The route and sources ride with the stored message, so a reopened thread shows them.
         meta = {
             "route": {
-                **state["route"],
+                **route,
                 "mode": extra.get("mode", state.get("mode")),
                 "reason": extra.get("reason", state.get("reason")),
             },
             "citations": extra.get("citations", []),
         }
         return {
+            "route": route,
             "answer": answer,
             "messages": [
                 HumanMessage(state["question"]),
@@ -219,13 +227,17 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         }
 
     def synthesize(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
-        consults = state.get("consults") or []
+        failed = degrade.failures(state.get("consults") or [])
+        consults = [c for c in state.get("consults") or [] if not c.get("failed")]
+        if failed and not consults:
+            raise degrade.nothing_left(failed)
+        reason = state.get("reason", "") + (f"; {degrade.reason(failed)}" if failed else "")
         grounded = [c for c in consults if c["grounding"]["grounded"] or not runtime.escalate]
         if not grounded:
             why = "; ".join(f"{c['plugin']}: {c['grounding']['reason']}" for c in consults)
-            reason = f"{state.get('reason', '')}; escalated to the coordinator ({why})"
+            reason = f"{reason}; escalated to the coordinator ({why})"
             return {"mode": "escalated", "reason": reason.lstrip("; ")}
-        if len(consults) == 1:
+        if len(consults) == 1 and not failed:
             only = consults[0]
             return _finish(state, only["answer"], citations=only["citations"])
         citations = [cit for c in grounded for cit in c["citations"]]
@@ -241,10 +253,18 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     )
                 ),
             ]
-            answer, record = call_model(runtime, runtime.coordinator_spec, merge, config, "merge")
-            usage = [record]
+            try:
+                answer, record = call_model(
+                    runtime, runtime.coordinator_spec, merge, config, "merge"
+                )
+                usage = [record]
+            except BackendError as exc:  # each part still stands on its own
+                answer, usage = "\n\n".join(c["answer"] for c in grounded), []
+                reason += (
+                    "; the coordinator could not be reached to merge the parts "
+                    f"({str(exc).split(';')[0]})"
+                )
         dropped = [c["plugin"] for c in consults if c not in grounded]
-        reason = state.get("reason", "")
         if dropped:
             reason += f"; not grounded, left out: {', '.join(dropped)}"
         return _finish(state, answer, citations=citations, usage=usage, reason=reason)

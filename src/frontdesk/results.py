@@ -13,7 +13,9 @@ class Event:
     """One step of a streamed answer.
 
     kind: `route` (data: the route), `token` (data: text, role, plugin, answer — True when the
-    text belongs to the answer being shown), `escalate` (data: reason; the text streamed so far
+    text belongs to the answer being shown; role `answer` carries the end of the answer that no
+    model streamed, such as a part passed through unmerged or the note on a failed specialist,
+    so the shown tokens always add up to the answer), `escalate` (data: reason; the text streamed so far
     is replaced by the coordinator's), `answer` (data: the finished Answer as a dict).
     """
 

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 
 from frontdesk.embeddings import Embedder
+from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
 
 KnowledgeScorer = Callable[[str, np.ndarray], "float | None"]  # (plugin, vector) -> best chunk
@@ -265,7 +266,16 @@ class Router:
         # The ambiguous band: only here may the coordinator LLM be asked.
         band = [s for s in whole if s.score >= self._thresholds(s.name).reject]
         if chooser is not None:
-            named = chooser(question, [self._plugin(s.name) for s in band])
+            try:
+                named = chooser(question, [self._plugin(s.name) for s in band])
+            except BackendError as exc:  # the coordinator's host is down: the scores decide
+                why = str(exc).split(";")[0]
+                return Route(
+                    [best],
+                    "specialist",
+                    f"{best.name} is the closest fit (score {best.score:.2f}; ambiguous, and the "
+                    f"coordinator LLM could not be reached ({why}))",
+                )
             if named is not None:
                 picked = [s for s in band if s.name in named]
                 if not picked:

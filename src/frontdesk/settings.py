@@ -49,6 +49,9 @@ class Settings(BaseSettings):
     context_window: int = Field(default=2048, ge=512)
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
+    probe_timeout: float = Field(
+        default=3.0, gt=0, description="Seconds /readyz waits for its checks (run at once)."
+    )
     router_llm: bool = Field(
         default=True, description="Ask the coordinator LLM when routing scores are ambiguous."
     )
