@@ -126,6 +126,10 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
             f"refusing to listen on {host} without FRONTDESK_API_KEYS: set keys, or pass "
             "--allow-public to expose an unauthenticated server"
         )
+    if allow_public and not settings.api_key_set and not settings.allowed_hosts:
+        # Explicitly public and keyless: the loopback-only Host check would refuse every
+        # remote client. FRONTDESK_ALLOWED_HOSTS narrows it down again.
+        settings = settings.model_copy(update={"allowed_hosts": "*"})
     import uvicorn
 
     engine = Engine(settings)
