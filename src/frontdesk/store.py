@@ -81,6 +81,10 @@ class IngestReport:
         )
 
 
+# The store token each local Chroma folder's in-process instance was loaded at (see _sync_local).
+_LOADED: dict[str, str | None] = {}
+
+
 class KnowledgeStore:
     """The knowledge stores of every plugin (one Chroma collection each, plus its manifest)."""
 
@@ -94,8 +98,10 @@ class KnowledgeStore:
         self.broken: dict[str, str] = {}  # plugin -> what is wrong with its store
         self.client = self._open()
         self._token = read_token(self.client)
-        if not settings.chroma_url and settings.store_probe:
-            self._probe()
+        if not settings.chroma_url:
+            self._sync_local(self._token)
+            if settings.store_probe:
+                self._probe()
 
     def _open(self) -> Any:
         import chromadb
@@ -144,28 +150,39 @@ class KnowledgeStore:
             return False
         with self._lock:
             if not self.settings.chroma_url:
-                self._reopen_local()
+                self._sync_local(token)
             self._collections.clear()
             self._manifests.clear()
             self._token = token
+            if self.broken:  # another process may have rebuilt it: look again
+                self.broken.clear()
+                if not self.settings.chroma_url and self.settings.store_probe:
+                    self._probe()
         return True
 
-    def _reopen_local(self) -> None:
-        # A local Chroma keeps each index in memory and never sees another process's writes,
-        # even through a new client: the process-wide cached instance must be dropped so the
-        # next client loads the files again. Threads still holding the old one finish on it.
+    def _sync_local(self, token: str | None) -> None:
+        # A local Chroma keeps each index in memory, in one instance per folder shared by every
+        # client of the process, and never sees another process's writes, even through a new
+        # client. When the store's token moved past the one that instance was loaded at, it is
+        # dropped so that the next client loads the files again (threads still holding the old
+        # one finish on it).
         from chromadb.api.shared_system_client import SharedSystemClient
 
         ident = str(self.settings.home / "chroma")
-        SharedSystemClient._identifier_to_system.pop(ident, None)
-        SharedSystemClient._identifier_to_refcount.pop(ident, None)
-        self.client = self._open()
+        loaded = _LOADED.setdefault(ident, token)
+        if loaded != token:
+            SharedSystemClient._identifier_to_system.pop(ident, None)
+            SharedSystemClient._identifier_to_refcount.pop(ident, None)
+            self.client = self._open()
+            _LOADED[ident] = token
 
     def committed(self, token: str | None) -> None:
         """This process committed a change: its own view is already current."""
         with self._lock:
             self._token = token
             self._manifests.clear()
+            if not self.settings.chroma_url:
+                _LOADED[str(self.settings.home / "chroma")] = token
 
     # --- collections ---------------------------------------------------------------------
 
@@ -199,7 +216,12 @@ class KnowledgeStore:
         )
 
     def _mark_broken(self, plugin: str, exc: Exception) -> BackendError:
-        self.broken[plugin] = (str(exc).splitlines() or [type(exc).__name__])[0]
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if self.settings.chroma_url:  # a server that failed once may answer the next request
+            return BackendError(
+                f"knowledge store {self.location} failed for plugin '{plugin}': {detail}"
+            )
+        self.broken[plugin] = detail
         return self._broken_error(plugin)
 
     # --- reading -------------------------------------------------------------------------
@@ -227,7 +249,8 @@ class KnowledgeStore:
                     strict=True,
                 )
             )
-            hits = [r for r in rows if r[2].get("version") in live]
+            # A deleted chunk can still come back from the index for a moment, without metadata.
+            hits = [r for r in rows if (r[2] or {}).get("version") in live]
             if len(hits) < k and len(rows) == wanted:
                 res = coll.query(
                     query_embeddings=[vector.tolist()],
