@@ -73,10 +73,11 @@ def _main(path: str, names: list[str]) -> None:
         try:
             coll = client.get_collection(name)
             count = coll.count()
-            if count:
-                first: Any = coll.get(limit=1, include=["embeddings"])["embeddings"]
-                query: Any = [[1.0] * len(first[0])]
+            dims = getattr(coll._model, "dimension", None)
+            if count and dims:
+                query: Any = [[1.0] * int(dims)]
                 coll.query(query_embeddings=query, n_results=min(count, 10))
+                coll.get(limit=1, include=["embeddings"])
         except Exception as exc:
             line = (str(exc).splitlines() or [type(exc).__name__])[0]
             print(f"err\t{name}\t{line}", flush=True)
