@@ -29,6 +29,7 @@ from benchmarks.common import CLINC, machine, percentile, table
 from frontdesk.engine import Engine
 from frontdesk.plugins import load_manifest
 from frontdesk.settings import Settings
+from frontdesk.store_manifest import DocRecord, Manifest, bump_token
 
 QUESTIONS = [
     "How long should I rest a thick steak?",
@@ -107,11 +108,17 @@ def bench_retrieval(home: Path, sizes: list[int]) -> list[dict[str, Any]]:
                         "sha256": "",
                         "chunk": have + i,
                         "text": "",
+                        "version": "synthetic.v1",
                     }
                     for i in range(n)
                 ],
             )
             have += n
+        # Readers see committed versions only: commit the synthetic document like an ingest.
+        Manifest(engine.store.client, plugin.name).commit(
+            DocRecord("synthetic", "", have, "synthetic.v1")
+        )
+        engine.store.committed(bump_token(engine.store.client))
         embed_t, query_t = [], []
         for i in range(60):
             q = questions[i % len(questions)]

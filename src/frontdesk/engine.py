@@ -75,6 +75,10 @@ class Engine:
 
     @cached_property
     def embedder(self) -> Embedder:
+        if self._embedder is None and self.settings.test_embedder == "hash":
+            from frontdesk.testing import HashEmbedder  # test only (see Settings.test_embedder)
+
+            self._embedder = HashEmbedder()
         if self._embedder is None:
             from frontdesk.embeddings import MiniLMEmbedder
 
@@ -190,11 +194,13 @@ class Engine:
         self.plugin_set.get(plugin)
         if not 1 <= k <= 100:
             raise InputError(f"--k must be between 1 and 100, not {k}")
+        self.store.refresh()
         return self.store.search(plugin, query, k)
 
     def plugin_info(self) -> list[dict[str, Any]]:
         """Every plugin with its model, knowledge and store figures; broken ones with errors."""
         out: list[dict[str, Any]] = []
+        self.store.refresh()
         for p in self.plugins.values():
             info: dict[str, Any] = {
                 "name": p.name,
@@ -210,10 +216,19 @@ class Engine:
             except InputError as exc:
                 info["files"], info["error"] = 0, str(exc)
             info.update(self.store.stats(p.name))
+            health = self.store.status(p.name)
+            info["store"], info["store_detail"] = health["state"], health["detail"]
+            if health["state"] == "broken" and not info["error"]:
+                info["error"] = health["detail"]
             out.append(info)
         for err in self.plugin_set.errors:
             out.append({"name": None, "manifest": err.path, "error": str(err)})
         return out
+
+    def plugin_health(self) -> list[dict[str, Any]]:
+        """Each plugin's knowledge store: [{name, ok, state (ok|empty|broken), detail}]."""
+        self.store.refresh()
+        return [self.store.status(name) for name in self.plugins]
 
     # --- routing and answering -----------------------------------------------------------
 
@@ -232,7 +247,9 @@ class Engine:
 
     def route(self, question: str) -> Route:
         """Route one question on the fast path only (no text generation)."""
-        return self.router.route(self.check_question(question))
+        question = self.check_question(question)
+        self.store.refresh()
+        return self.router.route(question)
 
     def stream(
         self,
@@ -259,6 +276,7 @@ class Engine:
             if not self.log.claim(thread_id, owner, question):
                 raise NotFoundError(f"no thread '{thread_id}'")
         started = time.perf_counter()
+        self.store.refresh()  # another process may have ingested since the last question
         config: dict[str, Any] = {
             "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}
         }

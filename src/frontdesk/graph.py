@@ -171,6 +171,11 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
     def consult(task: ConsultTask, config: RunnableConfig) -> dict[str, Any]:
         plugin = runtime.plugins[task["plugin"]]
         question = task["question"]
+        problem = runtime.store.knowledge_problem(plugin.name)
+        if problem:  # say so rather than let the model answer from nothing
+            said = {"retrieval": 0.0, "support": 0.0, "grounded": True, "reason": problem}
+            consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
+            return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
         hits = runtime.store.search(plugin.name, question, k=plugin.top_k)
         retrieval = hits[0].score if hits else 0.0
         evidence = select_evidence(question, hits, runtime.embedder)

@@ -42,7 +42,7 @@ def _model(spec: str) -> str:
 
 def _plugin(engine: Engine, store: Future[str], name: str) -> dict[str, Any]:
     store.result()  # the store is opened once, by its own check
-    return dict(engine.store.stats(name))
+    return {**engine.store.stats(name), **engine.store.status(name)}
 
 
 def _url(spec: str) -> str | None:
@@ -102,6 +102,8 @@ def readiness(engine: Engine, timeout: float) -> dict[str, Any]:
         chunks = stats.get("chunks", 0) if ok else 0
         if not ok:
             detail = f"store: {stats}"
+        elif stats.get("state") == "broken":  # a corrupt or lost index (store.status)
+            ok, detail = False, str(stats["detail"])
         elif not chunks:
             ok, detail = False, f"no chunks in the store; run: frontdesk ingest {name}"
         elif not model_ok[spec][0]:

@@ -74,6 +74,24 @@ class Settings(BaseSettings):
     queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     upload_max_bytes: int = Field(default=10_000_000, ge=1024)
+    max_chunks_per_file: int = Field(
+        default=2000, ge=1, description="A knowledge file split into more chunks is refused."
+    )
+    ingest_batch: int = Field(default=1000, ge=1, description="Chunks per store write.")
+    store_probe: bool = Field(
+        default=True,
+        description="Read a local store's existing indexes in a subprocess before using them, "
+        "so a corrupt index file marks its plugin broken instead of crashing the process.",
+    )
+    # Test only: these exist for the crash and subprocess tests and are never set in use.
+    test_embedder: str = Field(
+        default="", description="Test only: 'hash' embeds with frontdesk.testing.HashEmbedder."
+    )
+    test_pause_at: str = Field(
+        default="",
+        description="Test only: an ingest stops at this point (start, batch, commit, delete) "
+        "and waits there, so a test can kill it.",
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:

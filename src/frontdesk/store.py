@@ -1,15 +1,14 @@
-"""Each plugin's knowledge in its own Chroma collection, ingested incrementally.
+"""Each plugin's knowledge in its own Chroma collection: reading, freshness and health.
 
 Local by default (a persistent Chroma under FRONTDESK_HOME/chroma); a Chroma server when
-FRONTDESK_CHROMA_URL is set. Every chunk records its file's sha256, so re-ingesting embeds only
-new or changed files, replaces their old chunks and drops the chunks of deleted files.
+FRONTDESK_CHROMA_URL is set. Readers see only the committed version of each document (see
+store_manifest.py); ingesting is in store_ingest.py.
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
-import time
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,16 @@ import numpy as np
 
 from frontdesk.embeddings import ChromaEmbeddings, Embedder
 from frontdesk.errors import BackendError, InputError
-from frontdesk.loaders import Document, load_document, split_document
 from frontdesk.plugins import Plugin
 from frontdesk.settings import Settings
+from frontdesk.store_manifest import (
+    STATE_COLLECTION,
+    DocRecord,
+    Manifest,
+    chunk_collection,
+    docs_collection,
+    read_token,
+)
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -61,6 +67,7 @@ class IngestReport:
     chunks_removed: int = 0
     chunks_total: int = 0
     errors: list[str] = field(default_factory=list)
+    repaired: str = ""  # the broken store this ingest rebuilt, if any
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,38 +82,38 @@ class IngestReport:
         )
 
 
-def _collection_name(plugin: str) -> str:
-    return f"frontdesk-{plugin}"
-
-
-def _chunk_id(source: str, index: int) -> str:
-    return f"{hashlib.sha1(source.encode()).hexdigest()[:12]}-{index:04d}"
-
-
-def _display_name(path: Path, plugin: Plugin) -> str:
-    for root in plugin.knowledge_dirs():
-        try:
-            return str(path.relative_to(root.resolve()))
-        except ValueError:
-            continue
-    return path.name
+# The store token each local Chroma folder's in-process instance was loaded at (see _sync_local).
+_LOADED: dict[str, str | None] = {}
 
 
 class KnowledgeStore:
-    """The knowledge stores of every plugin (one Chroma collection each)."""
+    """The knowledge stores of every plugin (one Chroma collection each, plus its manifest)."""
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self._ef = ChromaEmbeddings(embedder)
+        self._lock = threading.RLock()
+        self._collections: dict[str, Any] = {}
+        self._manifests: dict[str, dict[str, DocRecord]] = {}
+        self.broken: dict[str, str] = {}  # plugin -> what is wrong with its store
+        self.client = self._open()
+        self._token = read_token(self.client)
+        if not settings.chroma_url:
+            self._sync_local(self._token)
+            if settings.store_probe:
+                self._probe()
+
+    def _open(self) -> Any:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
-        self.embedder = embedder
-        self._ef = ChromaEmbeddings(embedder)
-        self._collections: dict[str, Any] = {}
+        settings = self.settings
         chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
         try:
             if settings.chroma_url:
                 url = urlparse(settings.chroma_url)
-                self.client = chromadb.HttpClient(
+                client = chromadb.HttpClient(
                     host=url.hostname or "127.0.0.1",
                     port=url.port or 8000,
                     ssl=url.scheme == "https",
@@ -116,18 +123,76 @@ class KnowledgeStore:
             else:
                 path = settings.home / "chroma"
                 path.mkdir(parents=True, exist_ok=True)
-                self.client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+                client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
                 self.location = str(path)
         except Exception as exc:
             where = settings.chroma_url or str(settings.home / "chroma")
             raise BackendError(f"cannot open the knowledge store at {where}: {exc}") from None
+        return client
+
+    def _probe(self) -> None:
+        """Mark plugins whose index files cannot be read (without reading them here)."""
+        from frontdesk.store_probe import probe
+
+        path = self.settings.home / "chroma"
+        if not any(p.is_dir() for p in path.iterdir()):
+            return  # no index files yet: nothing that could crash
+        names = [c.name for c in self.client.list_collections() if c.name != STATE_COLLECTION]
+        for name, problem in probe(path, names).items():
+            plugin = name.removeprefix("frontdesk-").removesuffix(".docs")
+            self.broken.setdefault(plugin, f"{name}: {problem}")
+
+    # --- freshness -----------------------------------------------------------------------
+
+    def refresh(self) -> bool:
+        """Pick up another process's ingest (one cheap read); True when the store changed."""
+        token = read_token(self.client)
+        if token == self._token:
+            return False
+        with self._lock:
+            if not self.settings.chroma_url:
+                self._sync_local(token)
+            self._collections.clear()
+            self._manifests.clear()
+            self._token = token
+            if self.broken:  # another process may have rebuilt it: look again
+                self.broken.clear()
+                if not self.settings.chroma_url and self.settings.store_probe:
+                    self._probe()
+        return True
+
+    def _sync_local(self, token: str | None) -> None:
+        # A local Chroma keeps each index in memory, in one instance per folder shared by every
+        # client of the process, and never sees another process's writes, even through a new
+        # client. When the store's token moved past the one that instance was loaded at, it is
+        # dropped so that the next client loads the files again (threads still holding the old
+        # one finish on it).
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        ident = str(self.settings.home / "chroma")
+        loaded = _LOADED.setdefault(ident, token)
+        if loaded != token:
+            SharedSystemClient._identifier_to_system.pop(ident, None)
+            SharedSystemClient._identifier_to_refcount.pop(ident, None)
+            self.client = self._open()
+            _LOADED[ident] = token
+
+    def committed(self, token: str | None) -> None:
+        """This process committed a change: its own view is already current."""
+        with self._lock:
+            self._token = token
+            self._manifests.clear()
+            if not self.settings.chroma_url:
+                _LOADED[str(self.settings.home / "chroma")] = token
+
+    # --- collections ---------------------------------------------------------------------
 
     def _collection(self, plugin: str) -> Any:
         if plugin in self._collections:
             return self._collections[plugin]
         try:
             coll = self.client.get_or_create_collection(
-                _collection_name(plugin),
+                chunk_collection(plugin),
                 embedding_function=self._ef,  # type: ignore[arg-type]
                 configuration={"hnsw": {"space": "cosine"}},
             )
@@ -138,32 +203,147 @@ class KnowledgeStore:
         self._collections[plugin] = coll
         return coll
 
-    def best_score(self, plugin: str, vector: np.ndarray) -> float | None:
-        """Similarity of the nearest chunk (None when the plugin has no knowledge yet)."""
-        coll = self._collection(plugin)
-        if coll.count() == 0:
-            return None
-        res = coll.query(query_embeddings=[vector.tolist()], n_results=1, include=["distances"])
-        dists = res["distances"][0]
-        return 1.0 - float(dists[0]) if dists else None
+    def manifest(self, plugin: str) -> dict[str, DocRecord]:
+        """The committed documents of `plugin` by source path."""
+        with self._lock:
+            if plugin not in self._manifests:
+                self._manifests[plugin] = Manifest(self.client, plugin).load()
+            return self._manifests[plugin]
+
+    def _broken_error(self, plugin: str) -> BackendError:
+        return BackendError(
+            f"the knowledge store of plugin '{plugin}' is broken ({self.broken[plugin]}); "
+            f"rebuild it with: frontdesk ingest {plugin}"
+        )
+
+    def _mark_broken(self, plugin: str, exc: Exception) -> BackendError:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        if self.settings.chroma_url:  # a server that failed once may answer the next request
+            return BackendError(
+                f"knowledge store {self.location} failed for plugin '{plugin}': {detail}"
+            )
+        self.broken[plugin] = detail
+        return self._broken_error(plugin)
 
     # --- reading -------------------------------------------------------------------------
 
+    def _query(self, plugin: str, vector: np.ndarray, k: int) -> list[tuple[str, str, Any, float]]:
+        """The k nearest committed chunks as (id, document, metadata, distance)."""
+        if plugin in self.broken:
+            raise self._broken_error(plugin)
+        try:
+            live = {r.version for r in self.manifest(plugin).values()}
+            if not live:
+                return []
+            coll = self._collection(plugin)
+            include = ["documents", "metadatas", "distances"]
+            # Chunks of versions being written (or orphaned by a crash) are skipped; ask for a
+            # few more than k so that they rarely leave fewer than k.
+            wanted = 2 * k + 2
+            res = coll.query(query_embeddings=[vector.tolist()], n_results=wanted, include=include)
+            rows = list(
+                zip(
+                    res["ids"][0],
+                    res["documents"][0],
+                    res["metadatas"][0],
+                    res["distances"][0],
+                    strict=True,
+                )
+            )
+            # A deleted chunk can still come back from the index for a moment, without metadata.
+            hits = [r for r in rows if (r[2] or {}).get("version") in live]
+            if len(hits) < k and len(rows) == wanted:
+                res = coll.query(
+                    query_embeddings=[vector.tolist()],
+                    n_results=k,
+                    where={"version": {"$in": sorted(live)}},
+                    include=include,
+                )
+                hits = list(
+                    zip(
+                        res["ids"][0],
+                        res["documents"][0],
+                        res["metadatas"][0],
+                        res["distances"][0],
+                        strict=True,
+                    )
+                )
+        except BackendError:
+            raise
+        except Exception as exc:
+            raise self._mark_broken(plugin, exc) from exc
+        return hits[:k]
+
+    def best_score(self, plugin: str, vector: np.ndarray) -> float | None:
+        """Similarity of the nearest chunk (None when the plugin has no usable knowledge)."""
+        try:
+            hits = self._query(plugin, vector, 1)
+        except BackendError:
+            return None  # reported by status(); routing goes on with the other signals
+        return 1.0 - float(hits[0][3]) if hits else None
+
     def stats(self, plugin: str) -> dict[str, Any]:
-        coll = self._collection(plugin)
-        metas = coll.get(include=["metadatas"])["metadatas"] or []
+        if plugin in self.broken:
+            return {"chunks": 0, "documents": 0, "last_ingest": None}
+        try:
+            docs = self.manifest(plugin)
+            last = Manifest(self.client, plugin).last_ingest
+        except Exception as exc:
+            self._mark_broken(plugin, exc)
+            return {"chunks": 0, "documents": 0, "last_ingest": None}
         return {
-            "chunks": len(metas),
-            "documents": len({m["source"] for m in metas}),
-            "last_ingest": (coll.metadata or {}).get("last_ingest"),
+            "chunks": sum(r.chunks for r in docs.values()),
+            "documents": len(docs),
+            "last_ingest": last,
         }
 
     def document_path(self, plugin: str, name: str) -> Path | None:
         """The file behind an ingested document, by the name citations give it; None if not in
         the store (a file merely lying in the folder is not a document)."""
-        found = self._collection(plugin).get(where={"source_name": name}, limit=1)
-        metas = found.get("metadatas") or []
-        return Path(str(metas[0]["source"])) if metas else None
+        for record in self.manifest(plugin).values():
+            if record.source_name == name:
+                return Path(record.source)
+        return None
+
+    def status(self, plugin: str) -> dict[str, Any]:
+        """{name, ok, state, detail}: state is ok, empty or broken."""
+        name = plugin
+        if plugin not in self.broken:
+            try:
+                expected = sum(r.chunks for r in self.manifest(plugin).values())
+                present = self._collection(plugin).count() if expected else 0
+            except Exception as exc:
+                self._mark_broken(plugin, exc)
+            else:
+                if not expected:
+                    detail = f"empty: no documents ingested; run: frontdesk ingest {plugin}"
+                    return {"name": name, "ok": False, "state": "empty", "detail": detail}
+                if present < expected:  # its chunks collection was deleted or lost records
+                    self.broken[plugin] = (
+                        f"{chunk_collection(plugin)} holds {present} of the {expected} chunks "
+                        "its manifest lists"
+                    )
+                else:
+                    docs = len(self.manifest(plugin))
+                    detail = f"{docs} documents, {expected} chunks"
+                    return {"name": name, "ok": True, "state": "ok", "detail": detail}
+        detail = f"broken: {self.broken[plugin]}; rebuild it with: frontdesk ingest {plugin}"
+        return {"name": name, "ok": False, "state": "broken", "detail": detail}
+
+    def knowledge_problem(self, plugin: str) -> str | None:
+        """What a specialist must say instead of answering, when its knowledge is unusable."""
+        state = self.status(plugin)
+        if state["state"] == "empty":
+            return (
+                f"The {plugin} knowledge base is empty (nothing has been ingested), so I have "
+                f"nothing to answer from. Run: frontdesk ingest {plugin}"
+            )
+        if state["state"] == "broken":
+            return (
+                f"The {plugin} knowledge base cannot be read right now ({self.broken[plugin]}), "
+                f"so I cannot answer from it. Rebuild it with: frontdesk ingest {plugin}"
+            )
+        return None
 
     def search(
         self, plugin: str, query: str | None = None, k: int = 4, vector: np.ndarray | None = None
@@ -173,130 +353,35 @@ class KnowledgeStore:
             if not query:
                 raise InputError("search needs a query")
             vector = self.embedder.embed([query])[0]
-        coll = self._collection(plugin)
-        res = coll.query(
-            query_embeddings=[vector.tolist()],
-            n_results=max(1, k),
-            include=["documents", "metadatas", "distances"],
-        )
-        hits = []
-        for cid, doc, meta, dist in zip(
-            res["ids"][0],
-            res["documents"][0],
-            res["metadatas"][0],
-            res["distances"][0],
-            strict=True,
-        ):
-            hits.append(
-                Hit(
-                    plugin=plugin,
-                    chunk_id=cid,
-                    source=str(meta["source"]),
-                    source_name=str(meta.get("source_name", "")),
-                    title=str(meta.get("title", "")),
-                    score=1.0 - float(dist),
-                    text=str(meta.get("text", doc)),
-                )
+        return [
+            Hit(
+                plugin=plugin,
+                chunk_id=cid,
+                source=str(meta["source"]),
+                source_name=str(meta.get("source_name", "")),
+                title=str(meta.get("title", "")),
+                score=1.0 - float(dist),
+                text=str(meta.get("text", doc)),
             )
-        return hits
+            for cid, doc, meta, dist in self._query(plugin, vector, max(1, k))
+        ]
 
     # --- writing -------------------------------------------------------------------------
 
     def ingest(
         self, plugin: Plugin, progress: Progress | None = None, skip_bad: bool = False
     ) -> IngestReport:
-        """Bring the plugin's collection in line with its knowledge files.
+        """Bring the plugin's collection in line with its knowledge files (crash-safe)."""
+        from frontdesk.store_ingest import ingest_plugin
 
-        Every file is read and split before anything is written: an unreadable file stops the
-        ingest with the store untouched, unless `skip_bad` (then that file's old chunks stay).
-        """
-        started = time.perf_counter()
-        report = IngestReport(plugin.name)
-        files = plugin.knowledge_files()
-        report.files = len(files)
-        coll = self._collection(plugin.name)
-        existing: dict[str, tuple[str, list[str]]] = {}
-        current = coll.get(include=["metadatas"])
-        for cid, meta in zip(current["ids"], current["metadatas"] or [], strict=True):
-            src = str(meta["source"])
-            digest, src_ids = existing.get(src, (str(meta.get("sha256", "")), []))
-            src_ids.append(cid)
-            existing[src] = (digest, src_ids)
-
-        changed: list[tuple[Document, list[str]]] = []
-        for n, path in enumerate(files, 1):
-            if progress:
-                progress("read", n, len(files))
-            try:
-                doc = load_document(path)
-            except InputError as exc:
-                if not skip_bad:
-                    raise
-                report.errors.append(str(exc))
-                continue
-            old = existing.get(str(path))
-            if old and old[0] == doc.sha256:
-                report.unchanged += 1
-                continue
-            (report.updated if old else report.added).append(str(path))
-            changed.append((doc, split_document(doc, plugin.chunk_size, plugin.chunk_overlap)))
-
-        seen = {str(p) for p in files}
-        gone = [src for src in existing if src not in seen]
-        report.removed = gone
-
-        ids: list[str] = []
-        texts: list[str] = []
-        metas: list[dict[str, Any]] = []
-        for doc, chunks in changed:
-            name = _display_name(doc.path, plugin)
-            for i, chunk in enumerate(chunks):
-                ids.append(_chunk_id(str(doc.path), i))
-                # The title rides along in the embedded text: it carries the topic.
-                texts.append(f"{doc.title}\n{chunk}")
-                metas.append(
-                    {
-                        "source": str(doc.path),
-                        "source_name": name,
-                        "title": doc.title,
-                        "sha256": doc.sha256,
-                        "chunk": i,
-                        "text": chunk,
-                    }
-                )
-        vectors = self._embed_with_progress(texts, progress)
-
-        stale = [cid for src in report.updated + gone for cid in existing[src][1]]
-        batch = 1000
-        if stale:
-            for i in range(0, len(stale), batch):
-                coll.delete(ids=stale[i : i + batch])
-        for i in range(0, len(ids), batch):
-            coll.add(
-                ids=ids[i : i + batch],
-                documents=texts[i : i + batch],
-                embeddings=vectors[i : i + batch].tolist(),
-                metadatas=metas[i : i + batch],
-            )
-        report.chunks_added = len(ids)
-        report.chunks_removed = len(stale)
-        report.chunks_total = coll.count()
-        coll.modify(metadata={"last_ingest": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        report.seconds = time.perf_counter() - started
-        return report
-
-    def _embed_with_progress(self, texts: list[str], progress: Progress | None) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 1), dtype=np.float32)
-        parts = []
-        step = 64
-        for i in range(0, len(texts), step):
-            parts.append(self.embedder.embed(texts[i : i + step]))
-            if progress:
-                progress("embed", min(i + step, len(texts)), len(texts))
-        return np.vstack(parts)
+        return ingest_plugin(self, plugin, progress, skip_bad)
 
     def drop(self, plugin: str) -> None:
-        self._collections.pop(plugin, None)
-        with contextlib.suppress(Exception):  # not there: nothing to drop
-            self.client.delete_collection(_collection_name(plugin))
+        """Delete a plugin's chunks and manifest (used to rebuild a broken store)."""
+        with self._lock:
+            self._collections.pop(plugin, None)
+            self._manifests.pop(plugin, None)
+            for name in (chunk_collection(plugin), docs_collection(plugin)):
+                with contextlib.suppress(Exception):  # not there: nothing to drop
+                    self.client.delete_collection(name)
+            self.broken.pop(plugin, None)

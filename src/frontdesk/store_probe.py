@@ -1,0 +1,89 @@
+"""Read a local store's indexes in a child process before the server touches them.
+
+A truncated or garbled HNSW file usually makes Chroma raise, but some corruptions (measured:
+random bytes in `data_level0.bin`) crash the reading process with a segmentation fault. The
+child reads each collection (count, one record, one nearest-neighbour query) and says how far it
+got; a collection that kills the child is reported broken, and the parent never opens it.
+
+Run as `python -m frontdesk.store_probe PATH COLLECTION...` (one line per collection on stdout).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+_TIMEOUT = 120.0
+
+
+def probe(path: Path, names: list[str]) -> dict[str, str]:
+    """Problems by collection name (collections that read fine are absent)."""
+    problems: dict[str, str] = {}
+    remaining = list(names)
+    while remaining:
+        try:
+            proc = subprocess.run(
+                [sys.executable, "-m", "frontdesk.store_probe", str(path), *remaining],
+                capture_output=True,
+                text=True,
+                timeout=_TIMEOUT,
+            )
+            out, rc, err = proc.stdout, proc.returncode, proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            out = exc.stdout.decode() if isinstance(exc.stdout, bytes) else (exc.stdout or "")
+            rc, err = -9, f"no answer within {_TIMEOUT:.0f}s"
+        done: set[str] = set()
+        current = None
+        for line in out.splitlines():
+            kind, _, rest = line.partition("\t")
+            name, _, detail = rest.partition("\t")
+            if kind == "start":
+                current = name
+            elif kind in ("ok", "err"):
+                done.add(name)
+                current = None
+                if kind == "err":
+                    problems[name] = detail
+        if rc == 0:
+            break
+        why = f"signal {-rc}" if rc < 0 else f"exit {rc}"
+        if current is None:  # it died before any collection: every remaining one is unknown
+            last = (err.strip().splitlines() or [why])[-1]
+            for name in remaining:
+                if name not in done:
+                    problems[name] = f"the store could not be read ({last})"
+            break
+        problems[current] = f"reading its index crashed the store reader ({why})"
+        done.add(current)
+        remaining = [n for n in remaining if n not in done]
+    return problems
+
+
+def _main(path: str, names: list[str]) -> None:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(
+        path=path, settings=ChromaSettings(anonymized_telemetry=False)
+    )
+    for name in names:
+        print(f"start\t{name}", flush=True)
+        try:
+            coll = client.get_collection(name)
+            count = coll.count()
+            dims = getattr(coll._model, "dimension", None)
+            if count and dims:
+                query: Any = [[1.0] * int(dims)]
+                coll.query(query_embeddings=query, n_results=min(count, 10))
+                coll.get(limit=1, include=["embeddings"])
+        except Exception as exc:
+            line = (str(exc).splitlines() or [type(exc).__name__])[0]
+            print(f"err\t{name}\t{line}", flush=True)
+            continue
+        print(f"ok\t{name}", flush=True)
+
+
+if __name__ == "__main__":
+    _main(sys.argv[1], sys.argv[2:])
