@@ -73,6 +73,13 @@ class PgServer:
         """A fast restart: every open connection is cut, the server comes back on the port."""
         self._pg_ctl("restart", "-m", "fast")
 
+    def pause(self) -> None:
+        """Stop the server, keeping its data (start it again with `resume`)."""
+        self._pg_ctl("stop", "-m", "fast")
+
+    def resume(self) -> None:
+        self._pg_ctl("start")
+
     def stop(self) -> None:
         try:
             self._pg_ctl("stop", "-m", "immediate")

@@ -93,3 +93,26 @@ def test_postgres_memory_survives_a_restart_under_load(
     assert "pg-thread" not in _checkpoint_threads(postgres.url)
     assert engine.history("pg-thread") == []
     engine.memory.close()
+
+
+def test_postgres_down_is_a_clear_503_and_stateless_requests_keep_answering(
+    postgres: PgServer,  # noqa: F811
+    make_settings: Callable[..., Settings],
+) -> None:
+    engine = Engine(make_settings(memory_url=postgres.url), embedder=HashEmbedder())
+    engine.ingest()
+    with ThreadServer(build_app(engine, with_ui=False)) as srv:
+        assert _ask(srv.url, "How long should I rest a steak?", "down-thread").status_code == 200
+        postgres.pause()
+        try:
+            down = _ask(srv.url, "Who painted the Mona Lisa?", "down-thread")
+            stateless = _ask(srv.url, "Who painted the Mona Lisa?")
+        finally:
+            postgres.resume()
+        back = _ask(srv.url, "Who painted the Mona Lisa?", "down-thread")
+    assert down.status_code == 503, down.text
+    assert "conversation memory (Postgres)" in down.json()["error"]["message"]
+    assert stateless.status_code == 200, stateless.text  # no thread: memory is not needed
+    assert back.status_code == 200, back.text
+    assert len(engine.history("down-thread")) == 4  # the refused turn left nothing behind
+    engine.memory.close()
