@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs frontdesk into .venv with its bundled models (SmolLM2-135M, all-MiniLM-L6-v2).
-# Usage: bash install.sh [--dev]     (--dev adds the test and lint tools)
+# Usage: bash install.sh [--dev]     (--dev adds the test and lint tools and the Postgres client)
 set -euo pipefail
 cd "$(dirname "$0")"
 PYTHON=${PYTHON:-python3.11}
@@ -23,7 +23,7 @@ if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
 fi
 
 if [ "${1:-}" = "--dev" ]; then
-  "$PIP" install --quiet -e ".[dev]"
+  "$PIP" install --quiet -e ".[dev,postgres]"  # the tests run Postgres memory too
 else
   "$PIP" install --quiet -e .
 fi

@@ -58,6 +58,7 @@ def _from_engine_error(exc: FrontdeskError) -> APIError:
         404: "not_found",
         413: "too_large",
         502: "backend_unavailable",
+        503: "unavailable",
         504: "backend_timeout",
     }
     return APIError(status, str(exc), kinds.get(status, "server_error"), codes.get(status, "error"))

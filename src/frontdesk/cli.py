@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,26 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_threads_list(args: argparse.Namespace) -> int:
+    threads = _engine().threads(args.limit)
+    if args.json:
+        _print_json(threads)
+        return 0
+    for t in threads:
+        when = time.strftime("%Y-%m-%d %H:%M", time.localtime(t["updated"]))
+        print(f"{t['thread_id']:<34} {when}  {t['title']}")
+    return 0
+
+
+def cmd_threads_delete(args: argparse.Namespace) -> int:
+    from frontdesk.errors import NotFoundError
+
+    if not _engine().delete_thread(args.thread_id):
+        raise NotFoundError(f"no thread '{args.thread_id}' (frontdesk threads list shows them)")
+    print(f"deleted thread {args.thread_id}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from frontdesk import __version__
 
@@ -237,6 +258,16 @@ def build_parser() -> argparse.ArgumentParser:
         help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("threads", help="list or delete conversation threads")
+    psub = p.add_subparsers(dest="threads_command", required=True)
+    q = psub.add_parser("list", help="threads, most recent first")
+    q.add_argument("--limit", type=int, default=100)
+    q.add_argument("--json", action="store_true")
+    q.set_defaults(func=cmd_threads_list)
+    q = psub.add_parser("delete", help="forget a thread (its messages and log rows)")
+    q.add_argument("thread_id")
+    q.set_defaults(func=cmd_threads_delete)
 
     p = sub.add_parser("calibrate", help="fit routing thresholds and the routing model")
     p.add_argument("plugins", nargs="*", help="replace only these plugins' own thresholds")

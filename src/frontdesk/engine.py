@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import re
-import sqlite3
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -26,6 +24,7 @@ from frontdesk.errors import (
 )
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
+from frontdesk.memory import Memory
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
@@ -36,6 +35,7 @@ from frontdesk.uploads import Saved, save_upload
 
 THREAD_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
 LOCAL_OWNER = "local"  # the CLI and a keyless server: one user
+CONTEXT_MARGIN = 16  # tokens kept free for chat-template markup the counters do not see
 
 
 class _CancelOnToken(BaseCallbackHandler):
@@ -108,38 +108,27 @@ class Engine:
         return AnswerLog(self.settings.home / "history.sqlite")
 
     @cached_property
+    def memory(self) -> Memory:
+        return Memory(self.settings, self.log)
+
+    @property
+    def checkpointer(self) -> Any:
+        return self.memory.saver
+
+    @cached_property
     def graph(self) -> Any:
+        """The graph on the checkpointer: reads threads and stores finished turns."""
         from frontdesk.graph import build_graph
 
-        return build_graph(self, self._checkpointer())
+        return build_graph(self, self.checkpointer)
 
-    def _checkpointer(self) -> Any:
-        if self.settings.memory_url:
-            try:
-                from langgraph.checkpoint.postgres import PostgresSaver
-                from psycopg import Connection
-                from psycopg.rows import dict_row
-            except ImportError:
-                raise BackendError(
-                    "FRONTDESK_MEMORY_URL needs the postgres extra: pip install -e '.[postgres]'"
-                ) from None
-            try:
-                conn = Connection.connect(
-                    self.settings.memory_url,
-                    autocommit=True,
-                    prepare_threshold=0,
-                    row_factory=dict_row,
-                )
-            except Exception as exc:
-                raise BackendError(f"cannot reach the memory database: {exc}") from None
-            saver = PostgresSaver(conn)  # type: ignore[arg-type]
-            saver.setup()
-            return saver
-        from langgraph.checkpoint.sqlite import SqliteSaver
+    @cached_property
+    def runner(self) -> Any:
+        """The same graph without a checkpointer: a turn runs here and reaches memory only
+        once it has succeeded (see memory.py)."""
+        from frontdesk.graph import build_graph
 
-        self.settings.home.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(self.settings.home / "memory.sqlite"), check_same_thread=False)
-        return SqliteSaver(conn)
+        return build_graph(self)
 
     # The graph's Runtime protocol.
     @property
@@ -158,6 +147,11 @@ class Engine:
     def escalate(self) -> bool:
         return self.settings.escalate
 
+    @property
+    def context_budget(self) -> int:
+        """Prompt tokens a model may be given: its window minus the answer's tokens."""
+        return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
+
     def chat_model(self, spec: str) -> BaseChatModel:
         options = ModelOptions(
             max_tokens=self.settings.max_answer_tokens,
@@ -173,7 +167,7 @@ class Engine:
         """Discover plugins again (after adding a folder or fixing a manifest)."""
         with self._lock:
             self.plugin_set = discover(self.settings)
-            for name in ("router", "graph"):
+            for name in ("router", "graph", "runner"):
                 self.__dict__.pop(name, None)
 
     # --- knowledge -----------------------------------------------------------------------
@@ -272,14 +266,10 @@ class Engine:
         if plugin:
             self.plugin_set.get(plugin)
         if thread_id is not None:
-            self._check_thread_id(thread_id)
-            if not self.log.claim(thread_id, owner, question):
-                raise NotFoundError(f"no thread '{thread_id}'")
+            self.check_thread(thread_id, owner)
         started = time.perf_counter()
         self.store.refresh()  # another process may have ingested since the last question
-        config: dict[str, Any] = {
-            "configurable": {"thread_id": thread_id or f"once-{uuid.uuid4().hex}"}
-        }
+        config: dict[str, Any] = {}
         if cancel is not None:
             config["callbacks"] = [_CancelOnToken(cancel)]
         state_in: dict[str, Any] = {
@@ -290,15 +280,22 @@ class Engine:
             "citations": [],
             "answer": "",
         }
-        if history and not thread_id:
+        prior: list[BaseMessage] = []
+        if thread_id:
+            prior = state_in["messages"] = self.memory.messages(self.graph, thread_id)
+        elif history:
             state_in["messages"] = [
                 HumanMessage(text) if role == "user" else AIMessage(text) for role, text in history
             ]
         mode, shown_text = None, ""
+        values: dict[str, Any] = {}
         try:
-            for kind, chunk in self.graph.stream(
-                state_in, config, stream_mode=["messages", "updates"]
+            for kind, chunk in self.runner.stream(
+                state_in, config, stream_mode=["messages", "updates", "values"]
             ):
+                if kind == "values":
+                    values = chunk
+                    continue
                 if kind == "updates":
                     for node, update in chunk.items():
                         if node == "route" and update:
@@ -335,7 +332,14 @@ class Engine:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("the client went away") from None
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
-        values = self.graph.get_state({"configurable": config["configurable"]}).values
+        if "route" not in values:
+            raise BackendError("the graph finished without an answer")
+        if thread_id:
+            # Claimed only now: a turn that fails leaves no thread behind. Two owners racing
+            # for one new id: the second is refused here, before anything is stored.
+            if not self.log.claim(thread_id, owner, question):
+                raise NotFoundError(f"no thread '{thread_id}'")
+            self.memory.append(self.graph, thread_id, values["messages"][len(prior) :])
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
@@ -384,7 +388,7 @@ class Engine:
 
     @staticmethod
     def _check_thread_id(thread_id: str) -> None:
-        if not THREAD_ID.match(thread_id):
+        if not THREAD_ID.match(thread_id or ""):
             raise InputError(
                 "thread id must be 1-128 characters of letters, digits and _.:@- "
                 f"(got {thread_id[:40]!r})"
@@ -399,8 +403,13 @@ class Engine:
     def history(self, thread_id: str, owner: str = LOCAL_OWNER) -> list[BaseMessage]:
         """The messages of one thread, oldest first; NotFoundError if another owner has it."""
         self.check_thread(thread_id, owner)
-        state = self.graph.get_state({"configurable": {"thread_id": thread_id}})
-        return list(state.values.get("messages", [])) if state and state.values else []
+        return self.memory.messages(self.graph, thread_id)
+
+    def delete_thread(self, thread_id: str, owner: str = LOCAL_OWNER) -> bool:
+        """Forget one of the owner's threads: its checkpoints and its log rows. False if it did
+        not exist; NotFoundError if another owner has it."""
+        self.check_thread(thread_id, owner)
+        return self.memory.delete(thread_id)
 
     def threads(self, limit: int = 100, owner: str = LOCAL_OWNER) -> list[dict[str, Any]]:
         """The owner's threads, most recently used first."""

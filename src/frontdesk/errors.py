@@ -54,6 +54,12 @@ class BackendTimeout(BackendError):
     http_status = 504
 
 
+class MemoryUnavailable(BackendError):
+    """The conversation memory (SQLite file or Postgres) cannot be read or written just now."""
+
+    http_status = 503
+
+
 class Cancelled(FrontdeskError):
     """The caller stopped the answer (a client disconnected)."""
 

@@ -18,6 +18,7 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
 from frontdesk import degrade, prompts
+from frontdesk.context import fit_prompt
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence, select_evidence
@@ -47,6 +48,8 @@ class Runtime(Protocol):
     def use_router_llm(self) -> bool: ...
     @property
     def escalate(self) -> bool: ...
+    @property
+    def context_budget(self) -> int: ...
 
     def chat_model(self, spec: str) -> BaseChatModel: ...
 
@@ -180,14 +183,20 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         retrieval = hits[0].score if hits else 0.0
         evidence = select_evidence(question, hits, runtime.embedder)
         facts = [e.sentence for e in evidence]
-        messages: list[BaseMessage] = [
-            SystemMessage(prompts.specialist_system(plugin.system_prompt)),
-            HumanMessage(prompts.specialist_user(prompts.EXAMPLE_QUESTION, prompts.EXAMPLE_FACTS)),
-            AIMessage(prompts.EXAMPLE_ANSWER),
-            *task["history"],
-            HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts))),
-        ]
         try:
+            messages = fit_prompt(
+                runtime.chat_model(plugin.model),
+                [
+                    SystemMessage(prompts.specialist_system(plugin.system_prompt)),
+                    HumanMessage(
+                        prompts.specialist_user(prompts.EXAMPLE_QUESTION, prompts.EXAMPLE_FACTS)
+                    ),
+                    AIMessage(prompts.EXAMPLE_ANSWER),
+                ],
+                task["history"],
+                [HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts)))],
+                runtime.context_budget,
+            )
             answer, record = call_model(
                 runtime, plugin.model, messages, config, "specialist", plugin.name
             )
@@ -285,11 +294,13 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         if escalated and facts:
             system += "\n\n" + prompts.ESCALATION_NOTE.format(reason=state.get("reason", ""))
             system += "\nFacts:\n" + prompts.format_facts([f["text"] for f in facts])
-        messages: list[BaseMessage] = [
-            SystemMessage(system),
-            *_history(state, runtime.history_turns),
-            HumanMessage(state["question"]),
-        ]
+        messages = fit_prompt(
+            runtime.chat_model(runtime.coordinator_spec),
+            [SystemMessage(system)],
+            _history(state, runtime.history_turns),
+            [HumanMessage(state["question"])],
+            runtime.context_budget,
+        )
         answer, record = call_model(
             runtime, runtime.coordinator_spec, messages, config, "coordinator"
         )

@@ -108,3 +108,22 @@ class AnswerLog:
             item["usage"] = json.loads(item["usage"])
             out.append(item)
         return out
+
+    def threads_before(self, cutoff: float) -> list[str]:
+        """Ids of the threads last updated before `cutoff` (a Unix time)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT thread_id FROM threads WHERE updated < ?", (cutoff,)
+            ).fetchall()
+        return [r[0] for r in rows]
+
+    def delete_thread(self, thread_id: str) -> bool:
+        """Forget a thread and its answers; False if it was not listed."""
+        with self._lock, self._db:
+            gone = self._db.execute("DELETE FROM threads WHERE thread_id = ?", (thread_id,))
+            self._db.execute("DELETE FROM answers WHERE thread_id = ?", (thread_id,))
+        return gone.rowcount > 0
+
+    def delete_answers_before(self, cutoff: float) -> None:
+        with self._lock, self._db:
+            self._db.execute("DELETE FROM answers WHERE ts < ?", (cutoff,))

@@ -176,6 +176,11 @@ class LlamaCppChat(BaseChatModel):
     def _identifying_params(self) -> dict[str, Any]:
         return {"model_path": self.model_path}
 
+    def count_tokens(self, text: str) -> int:
+        """Tokens of `text` in this model's own vocabulary (used to fit prompts)."""
+        llm = _SharedLlama.get(self.model_path, self.context_window).llm
+        return len(llm.tokenize(text.encode(), add_bos=False, special=True))
+
     def _generate(
         self,
         messages: list[BaseMessage],

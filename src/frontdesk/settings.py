@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default="",
         description="Postgres URL for conversation memory; SQLite under home when empty.",
     )
+    thread_retention_days: float = Field(
+        default=0,
+        ge=0,
+        description="Delete threads untouched for this many days (0: keep forever).",
+    )
     max_question_chars: int = Field(default=4000, ge=1)
     max_answer_tokens: int = Field(default=256, ge=1)
     context_window: int = Field(default=2048, ge=512)
