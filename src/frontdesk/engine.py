@@ -15,8 +15,10 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
+from frontdesk.admission import Admission
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, Cancelled, FrontdeskError, InputError, TooLargeError
+from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
@@ -84,6 +86,12 @@ class Engine:
         )
 
     @cached_property
+    def admission(self) -> Admission:
+        """The one gate every answering front end (API, web chat) passes through."""
+        s = self.settings
+        return Admission(s.max_concurrency, s.max_queue, s.queue_timeout)
+
+    @cached_property
     def log(self) -> AnswerLog:
         return AnswerLog(self.settings.home / "history.sqlite")
 
@@ -111,7 +119,7 @@ class Engine:
                     row_factory=dict_row,
                 )
             except Exception as exc:
-                raise BackendError(f"cannot reach the memory database: {exc}") from None
+                raise BackendError(f"cannot reach the memory database: {exc}") from exc
             saver = PostgresSaver(conn)  # type: ignore[arg-type]
             saver.setup()
             return saver
@@ -138,16 +146,18 @@ class Engine:
     def escalate(self) -> bool:
         return self.settings.escalate
 
-    def chat_model(self, spec: str) -> BaseChatModel:
+    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
+        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
+        limit = self.settings.max_answer_tokens
         options = ModelOptions(
-            max_tokens=self.settings.max_answer_tokens,
+            max_tokens=min(max_tokens, limit) if max_tokens else limit,
             context_window=self.settings.context_window,
             timeout=self.settings.model_timeout,
         )
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
-            raise BackendError(f"model {spec}: {exc}") from None
+            raise BackendError(f"model {spec}: {exc}") from exc
 
     def reload_plugins(self) -> None:
         """Discover plugins again (after adding a folder or fixing a manifest)."""
@@ -225,13 +235,15 @@ class Engine:
         plugin: str | None = None,
         history: list[tuple[str, str]] | None = None,
         cancel: threading.Event | None = None,
+        generation: Generation | None = None,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
         `history` — (role, text) pairs with role "user" or "assistant" — is for stateless
         clients that send the whole conversation; with a `thread_id` the server's memory of
         that thread is used instead. Setting `cancel` stops generation at the next token
-        (raises Cancelled; nothing is stored).
+        (raises Cancelled; nothing is stored). `generation` carries a client's token limit,
+        stop sequences and instructions to the answering models.
         """
         question = self.check_question(question)
         if plugin:
@@ -247,6 +259,8 @@ class Engine:
         }
         if cancel is not None:
             config["callbacks"] = [_CancelOnToken(cancel)]
+        if generation is not None:
+            config["configurable"].update(generation.config())
         state_in: dict[str, Any] = {
             "question": question,
             "forced_plugin": plugin,
@@ -299,7 +313,9 @@ class Engine:
             if cancel is not None and cancel.is_set():
                 raise Cancelled("the client went away") from None
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
-        values = self.graph.get_state({"configurable": config["configurable"]}).values
+        values = self.graph.get_state(
+            {"configurable": {"thread_id": config["configurable"]["thread_id"]}}
+        ).values
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
@@ -312,6 +328,7 @@ class Engine:
             reached_coordinator=any(set(u["roles"]) & COORDINATOR_ROLES for u in usage),
             seconds=time.perf_counter() - started,
             consults=values.get("consults") or [],
+            finish_reason=answer_finish(values.get("usage") or [], route["mode"]),
         )
         result = answer.as_dict()
         self.log.record(thread_id, question, result)

@@ -12,6 +12,9 @@ from fastapi.responses import FileResponse
 from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
+from frontdesk.limits import BodyLimit
+from frontdesk.request_log import RequestLog
+from frontdesk.request_log import configure as configure_logging
 from frontdesk.settings import Settings
 
 
@@ -27,6 +30,9 @@ def is_loopback(host: str) -> bool:
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
     app = FastAPI(title="frontdesk", version="0.1.0")
+    # Bodies counted as they arrive; the request log outermost, so it sees every status.
+    app.add_middleware(BodyLimit, settings=engine.settings)
+    app.add_middleware(RequestLog)
     install_error_handlers(app)
     app.include_router(build_api(engine))
 
@@ -78,7 +84,15 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
         )
     import uvicorn
 
+    configure_logging(settings.log_level)
     engine = Engine(settings)
     app = build_app(engine)
     print(f"frontdesk: web chat and API on http://{host}:{port}/  (API: /v1)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.run(  # no access log: RequestLog writes one line per request instead
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     upload_max_bytes: int = Field(default=10_000_000, ge=1024)
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="Log level of `frontdesk serve` (DEBUG, INFO, WARNING, ERROR).",
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:
