@@ -12,6 +12,7 @@ from urllib.parse import quote
 import gradio as gr
 import pandas as pd
 
+from frontdesk.admission import Busy
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError
 
@@ -260,6 +261,14 @@ def build_ui(engine: Engine) -> gr.Blocks:
             yield history, "", thread_id, "Routing…"
             text, route_line = "", ""
             try:
+                # The API's slots and queue: a busy server says so instead of piling up.
+                ticket = engine.admission.acquire_blocking()
+            except Busy as exc:
+                busy = f"frontdesk is busy, retry in {exc.retry_after} s."
+                history[answer_at] = {"role": "assistant", "content": busy}
+                yield history, question, thread_id, "busy"
+                return
+            try:
                 for event in engine.stream(question, thread_id, None if plugin == AUTO else plugin):
                     if event.kind == "route":
                         route_line = route_text(event.data)
@@ -280,6 +289,8 @@ def build_ui(engine: Engine) -> gr.Blocks:
             except FrontdeskError as exc:
                 history[answer_at] = {"role": "assistant", "content": f"Error: {exc}"}
                 yield history, question, thread_id, "error"
+            finally:
+                ticket.release()
 
         send_args = {
             "fn": respond,
