@@ -9,7 +9,9 @@ upload route, the default body limit for everything else.
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -19,6 +21,11 @@ UPLOAD_ROUTE = "/gradio_api/upload"
 # Multipart framing around the uploaded files themselves.
 UPLOAD_OVERHEAD = 64 * 1024
 DEFAULT_LIMIT: int = Settings.model_fields["max_body_bytes"].default
+# After a 413, what is already on its way is read and dropped for a moment before the connection
+# closes: closing on unread data makes the kernel send a reset that can destroy the 413 before
+# the client reads it. Bounded, so a client that keeps sending is cut off.
+DRAIN_SECONDS = 1.0
+DRAIN_BYTES = 16 * 1024 * 1024
 
 
 def limit_for(path: str, settings: Settings) -> tuple[int, str]:
@@ -31,6 +38,7 @@ def limit_for(path: str, settings: Settings) -> tuple[int, str]:
 
 
 async def _refuse(send: Send, limit: int, setting: str) -> None:
+    """Send the 413 and its body, leaving the response open (see `_close`)."""
     error = {
         "message": f"request body over {limit} bytes ({setting}); send less",
         "type": "invalid_request_error",
@@ -49,7 +57,26 @@ async def _refuse(send: Send, limit: int, setting: str) -> None:
             ],
         }
     )
-    await send({"type": "http.response.body", "body": body})
+    await send({"type": "http.response.body", "body": body, "more_body": True})
+
+
+async def _close(receive: Receive, send: Send) -> None:
+    """Drop what the client still sends (bounded), then end the 413 (the server closes)."""
+    deadline, dropped = time.monotonic() + DRAIN_SECONDS, 0
+    while dropped < DRAIN_BYTES:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            break
+        try:
+            message = await asyncio.wait_for(receive(), left)
+        except TimeoutError:
+            break
+        if message["type"] != "http.request":
+            break
+        dropped += len(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    await send({"type": "http.response.body", "body": b""})
 
 
 class BodyLimit:
@@ -65,6 +92,7 @@ class BodyLimit:
         declared = dict(scope.get("headers") or []).get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limit:
             await _refuse(send, limit, setting)
+            await _close(receive, send)
             return
         received = 0
         refused = False
@@ -99,3 +127,5 @@ class BodyLimit:
             if not refused:
                 raise
             # The application failed on the "disconnect" it was shown: the 413 already went out.
+        if refused and not started:
+            await _close(receive, send)
