@@ -65,16 +65,17 @@ def _send_chunked(port: int, path: str, content_type: str, head: bytes) -> tuple
                 break
             sock.sendall(f"{CHUNK:x}\r\n".encode() + payload + b"\r\n")
             sent += CHUNK
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the server stopped listening; its answer may still be waiting to be read
+    try:
         sock.settimeout(10)
-        while True:
+        while not _complete(reply):
             data = sock.recv(65536)
             if not data:
                 break
             reply += data
-            if _complete(reply):
-                break
-    except (BrokenPipeError, ConnectionResetError):
-        pass  # the server closed the connection after answering
+    except ConnectionResetError:
+        pass
     finally:
         sock.close()
     return reply, sent
