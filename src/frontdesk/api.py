@@ -24,7 +24,7 @@ from frontdesk.admission import Busy, Ticket
 from frontdesk.engine import Engine, Event
 from frontdesk.errors import FrontdeskError, InputError, NotFoundError
 from frontdesk.openai_params import ParamError, check_parameters, check_roles, generation
-from frontdesk.request_log import note
+from frontdesk.request_log import note, request_id
 
 log = logging.getLogger("frontdesk.api")
 
@@ -73,7 +73,7 @@ def _from_engine_error(exc: FrontdeskError) -> APIError:
         )
         return APIError(status, str(exc), kind, code, {"Retry-After": str(exc.retry_after)})
     if status >= 500:  # every 5xx leaves its traceback (and cause) in the log
-        log.error("answer failed with %s: %s", status, exc, exc_info=exc)
+        log.error("request id=%s failed with %s: %s", request_id(), status, exc, exc_info=exc)
     kinds = {
         400: "invalid_request_error",
         404: "invalid_request_error",
@@ -367,6 +367,7 @@ class _StreamJob:
         self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.cancel = cancel
         self.ticket = ticket
+        self.rid = request_id()  # the worker thread runs outside the request's context
         self.events = events
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -380,7 +381,7 @@ class _StreamJob:
         except FrontdeskError as exc:
             self._put("error", exc)
         except Exception as exc:  # never leave the client hanging
-            log.error("streamed answer failed: %s", exc, exc_info=exc)
+            log.error("request id=%s stream failed: %s", self.rid, exc, exc_info=exc)
             self._put("error", FrontdeskError(str(exc)))
         finally:
             self._put("end", None)
