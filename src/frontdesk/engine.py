@@ -107,10 +107,10 @@ class Engine:
                 from langgraph.checkpoint.postgres import PostgresSaver
                 from psycopg import Connection
                 from psycopg.rows import dict_row
-            except ImportError:
+            except ImportError as exc:
                 raise BackendError(
                     "FRONTDESK_MEMORY_URL needs the postgres extra: pip install -e '.[postgres]'"
-                ) from None
+                ) from exc
             try:
                 conn = Connection.connect(
                     self.settings.memory_url,
@@ -311,7 +311,7 @@ class Engine:
             raise
         except Exception as exc:
             if cancel is not None and cancel.is_set():
-                raise Cancelled("the client went away") from None
+                raise Cancelled("the client went away") from exc
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
         values = self.graph.get_state(
             {"configurable": {"thread_id": config["configurable"]["thread_id"]}}
