@@ -269,3 +269,17 @@ def test_refuses_public_bind_without_keys(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "refusing to listen on 0.0.0.0 without FRONTDESK_API_KEYS" in proc.stderr
+
+
+def test_max_tokens_cuts_a_real_answer_with_finish_reason_length(client: openai.OpenAI) -> None:
+    """llama.cpp's own finish reason reaches the client, streamed and not."""
+    question = [{"role": "user", "content": "Tell me a long story about a dragon."}]
+    cut = client.chat.completions.create(model="frontdesk", max_tokens=4, messages=question)
+    assert cut.choices[0].finish_reason == "length"
+    assert cut.choices[0].message.content and len(cut.choices[0].message.content.split()) <= 4
+    chunks = list(
+        client.chat.completions.create(
+            model="frontdesk", max_completion_tokens=4, stream=True, messages=question
+        )
+    )
+    assert [c.choices[0].finish_reason for c in chunks if c.choices][-1] == "length"

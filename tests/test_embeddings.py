@@ -25,3 +25,18 @@ def test_direct_and_onnx_paths_match_encode(tmp_path: Path) -> None:
     assert again._onnx is not None
     # Deterministic: the same question twice gives the same vector.
     assert np.array_equal(emb.embed(TEXTS[:1]), emb.embed(TEXTS[:1]))
+
+
+def test_onnx_fallback_says_why(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    import logging
+
+    MiniLMEmbedder(cache_dir=tmp_path / "cache")  # exports the encoder
+    for export in (tmp_path / "cache").glob("minilm-*.onnx"):
+        export.write_bytes(b"not an onnx model")
+    caplog.set_level(logging.INFO, logger="frontdesk.onnx_query")
+    emb = MiniLMEmbedder(cache_dir=tmp_path / "cache")
+    assert emb._onnx is None  # back on PyTorch...
+    warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # ...and the log says so, with the error
+    assert "query embeddings on PyTorch" in warnings[0].getMessage()
+    assert warnings[0].exc_info is not None

@@ -13,6 +13,7 @@ import gradio as gr
 import pandas as pd
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
+from frontdesk.admission import Busy
 from frontdesk.auth import caller_of
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError, InputError
@@ -300,6 +301,14 @@ def build_ui(engine: Engine) -> gr.Blocks:
             yield history, "", thread_id, "Routing…"
             text, route_line = "", ""
             try:
+                # The API's slots and queue: a busy server says so instead of piling up.
+                ticket = engine.admission.acquire_blocking()
+            except Busy as exc:
+                busy = f"frontdesk is busy, retry in {exc.retry_after} s."
+                history[answer_at] = {"role": "assistant", "content": busy}
+                yield history, question, thread_id, "busy"
+                return
+            try:
                 chosen = None if plugin == AUTO else plugin
                 for event in engine.stream(question, thread_id, chosen, owner=owner):
                     if event.kind == "route":
@@ -321,6 +330,8 @@ def build_ui(engine: Engine) -> gr.Blocks:
             except FrontdeskError as exc:
                 history[answer_at] = {"role": "assistant", "content": f"Error: {exc}"}
                 yield history, question, thread_id, "error"
+            finally:
+                ticket.release()
 
         send_args = {
             "fn": respond,

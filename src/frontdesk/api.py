@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 import time
 import uuid
@@ -19,9 +20,14 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from frontdesk.admission import Busy, Ticket
 from frontdesk.auth import caller_of
 from frontdesk.engine import Engine, Event
 from frontdesk.errors import FrontdeskError, InputError, NotFoundError
+from frontdesk.openai_params import ParamError, check_parameters, check_roles, generation
+from frontdesk.request_log import note, request_id
+
+log = logging.getLogger("frontdesk.api")
 
 BASE_MODEL = "frontdesk"
 THREAD_HEADER = "x-frontdesk-thread"
@@ -33,21 +39,42 @@ ESCALATION_NOTE = (
 
 class APIError(Exception):
     def __init__(
-        self, status: int, message: str, kind: str, code: str, headers: dict[str, str] | None = None
+        self,
+        status: int,
+        message: str,
+        kind: str,
+        code: str,
+        headers: dict[str, str] | None = None,
+        param: str | None = None,
     ) -> None:
         super().__init__(message)
         self.status, self.message, self.kind, self.code = status, message, kind, code
         self.headers = headers or {}
+        self.param = param
 
     def response(self) -> JSONResponse:
         body = {
-            "error": {"message": self.message, "type": self.kind, "param": None, "code": self.code}
+            "error": {
+                "message": self.message,
+                "type": self.kind,
+                "param": self.param,
+                "code": self.code,
+            }
         }
         return JSONResponse(body, status_code=self.status, headers=self.headers)
 
 
 def _from_engine_error(exc: FrontdeskError) -> APIError:
     status = exc.http_status
+    if isinstance(exc, Busy):
+        kind, code = (
+            ("rate_limit_error", "saturated")
+            if status == 429
+            else ("server_error", "queue_timeout")
+        )
+        return APIError(status, str(exc), kind, code, {"Retry-After": str(exc.retry_after)})
+    if status >= 500:  # every 5xx leaves its traceback (and cause) in the log
+        log.error("request id=%s failed with %s: %s", request_id(), status, exc, exc_info=exc)
     kinds = {
         400: "invalid_request_error",
         404: "invalid_request_error",
@@ -83,50 +110,9 @@ class ChatRequest(BaseModel):
     stream_options: dict[str, Any] | None = None
     user: str | None = None
     metadata: dict[str, Any] | None = None
-
-
-class Gate:
-    """Bounded concurrency with a bounded queue: beyond both, refuse at once (429)."""
-
-    def __init__(self, concurrency: int, queue: int, timeout: float) -> None:
-        self.concurrency, self.queue, self.timeout = concurrency, queue, timeout
-        self.active = 0
-        self.waiting = 0
-        self._sem: asyncio.Semaphore | None = None
-
-    @property
-    def sem(self) -> asyncio.Semaphore:
-        if self._sem is None:
-            self._sem = asyncio.Semaphore(self.concurrency)
-        return self._sem
-
-    async def enter(self) -> None:
-        if self.active >= self.concurrency and self.waiting >= self.queue:
-            raise APIError(
-                429,
-                "frontdesk is busy: too many requests waiting; retry shortly",
-                "rate_limit_error",
-                "saturated",
-                {"Retry-After": "2"},
-            )
-        self.waiting += 1
-        try:
-            await asyncio.wait_for(self.sem.acquire(), self.timeout)
-        except TimeoutError:
-            raise APIError(
-                503,
-                f"frontdesk is busy: no slot within {self.timeout:.0f}s; retry",
-                "server_error",
-                "queue_timeout",
-                {"Retry-After": "5"},
-            ) from None
-        finally:
-            self.waiting -= 1
-        self.active += 1
-
-    def leave(self) -> None:
-        self.active -= 1
-        self.sem.release()
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    stop: str | list[str] | None = None
 
 
 def _completion_id() -> str:
@@ -156,7 +142,7 @@ def _extension(answer: dict[str, Any]) -> dict[str, Any]:
 
 def build_api(engine: Engine) -> APIRouter:
     settings = engine.settings
-    gate = Gate(settings.max_concurrency, settings.max_queue, settings.queue_timeout)
+    admission = engine.admission
     router = APIRouter()
 
     def resolve_model(name: str) -> str | None:
@@ -194,13 +180,17 @@ def build_api(engine: Engine) -> APIRouter:
         except json.JSONDecodeError as exc:
             raise APIError(
                 400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
-            ) from None
+            ) from exc
         except ValidationError as exc:
             first = exc.errors()[0]
             where = ".".join(str(p) for p in first["loc"]) or "body"
             raise APIError(
-                400, f"{where}: {first['msg']}", "invalid_request_error", "invalid_request"
-            ) from None
+                400,
+                f"{where}: {first['msg']}",
+                "invalid_request_error",
+                "invalid_request",
+                param=where,
+            ) from exc
 
     @router.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:
@@ -218,6 +208,19 @@ def build_api(engine: Engine) -> APIRouter:
     async def chat(request: Request) -> Any:
         body = await parse(request)
         plugin = resolve_model(body.model)
+        try:
+            check_parameters(body.model_extra or {})
+            check_roles([m.role for m in body.messages])
+            options = generation(
+                body.max_tokens,
+                body.max_completion_tokens,
+                body.stop,
+                [m.text() for m in body.messages if m.role in ("system", "developer")],
+            )
+        except ParamError as exc:
+            raise APIError(
+                400, exc.message, "invalid_request_error", exc.code, param=exc.param
+            ) from exc
         users = [m for m in body.messages if m.role == "user"]
         if not users or body.messages[-1].role != "user":
             raise APIError(
@@ -229,7 +232,7 @@ def build_api(engine: Engine) -> APIRouter:
         try:  # checked here, so a streamed request is refused with a status, not mid-stream
             question = engine.check_question(body.messages[-1].text())
         except FrontdeskError as exc:
-            raise _from_engine_error(exc) from None
+            raise _from_engine_error(exc) from exc
         thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
         owner = caller_of(request).owner
         if thread:
@@ -244,17 +247,30 @@ def build_api(engine: Engine) -> APIRouter:
 
         def events() -> Iterator[Event]:
             return engine.stream(
-                question, thread, plugin, history=history, cancel=cancel, owner=owner
+                question,
+                thread,
+                plugin,
+                history=history,
+                cancel=cancel,
+                generation=options,
+                owner=owner,
             )
 
-        await gate.enter()
+        try:  # counted in (or refused) before anything else is awaited
+            ticket = await admission.acquire()
+        except Busy as exc:
+            raise _from_engine_error(exc) from exc
         if not body.stream:
             try:
-                answer = await asyncio.to_thread(_final, events)
+                answer = await _final_unless_gone(request, events, cancel)
             except FrontdeskError as exc:
-                raise _from_engine_error(exc) from None
+                raise _from_engine_error(exc) from exc
             finally:
-                gate.leave()
+                ticket.release()
+            note(
+                plugins=[p["name"] for p in answer["route"]["plugins"]],
+                mode=answer["route"]["mode"],
+            )
             return {
                 "id": _completion_id(),
                 "object": "chat.completion",
@@ -263,7 +279,7 @@ def build_api(engine: Engine) -> APIRouter:
                 "choices": [
                     {
                         "index": 0,
-                        "finish_reason": "stop",
+                        "finish_reason": answer.get("finish_reason", "stop"),
                         "message": {"role": "assistant", "content": answer["answer"]},
                     }
                 ],
@@ -271,7 +287,7 @@ def build_api(engine: Engine) -> APIRouter:
                 "frontdesk": _extension(answer),
             }
         include_usage = bool((body.stream_options or {}).get("include_usage"))
-        job = _StreamJob(events, cancel, gate)
+        job = _StreamJob(events, cancel, ticket)
         return StreamingResponse(
             _sse(job, body.model, include_usage),
             media_type="text/event-stream",
@@ -313,7 +329,57 @@ def build_api(engine: Engine) -> APIRouter:
             ],
         }
 
+    @router.delete("/v1/threads/{thread_id}")
+    async def delete_thread(thread_id: str, request: Request) -> dict[str, Any]:
+        """Forget one of the caller's threads (404 for anyone else's, or none)."""
+        try:
+            deleted = engine.delete_thread(thread_id, caller_of(request).owner)
+        except FrontdeskError as exc:
+            raise _from_engine_error(exc) from exc
+        if not deleted:
+            raise APIError(404, f"no thread '{thread_id}'", "invalid_request_error", "not_found")
+        return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+    @router.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
+    async def unknown(request: Request, rest: str) -> None:
+        """Anything else under /v1 answers in OpenAI's error shape (not the web chat's 404)."""
+        path = request.url.path
+        allowed = [
+            m
+            for r in router.routes
+            if getattr(r, "path", None) == path
+            for m in sorted(getattr(r, "methods", ()))
+        ]
+        if allowed:
+            raise APIError(
+                405,
+                f"{request.method} is not allowed on {path}; use {', '.join(allowed)}",
+                "invalid_request_error",
+                "method_not_allowed",
+                {"Allow": ", ".join(allowed)},
+            )
+        raise APIError(
+            404,
+            f"no route {request.method} {path}; the API serves /v1/models and /v1/chat/completions",
+            "invalid_request_error",
+            "unknown_url",
+        )
+
     return router
+
+
+async def _final_unless_gone(
+    request: Request, events: Any, cancel: threading.Event
+) -> dict[str, Any]:
+    """The finished answer; if the client hangs up first, generation is cancelled (nothing is
+    stored) and this raises Cancelled once the worker has stopped."""
+    work = asyncio.ensure_future(asyncio.to_thread(_final, events))
+    while not work.done():
+        await asyncio.wait({work}, timeout=0.25)
+        if not work.done() and await request.is_disconnected():
+            cancel.set()
+            break
+    return await work
 
 
 def _final(events: Any) -> dict[str, Any]:
@@ -330,11 +396,12 @@ class _StreamJob:
     sets `cancel`, generation stops at the next token, and only then is the slot free.
     """
 
-    def __init__(self, events: Any, cancel: threading.Event, gate: Gate) -> None:
+    def __init__(self, events: Any, cancel: threading.Event, ticket: Ticket) -> None:
         self.loop = asyncio.get_running_loop()
         self.queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self.cancel = cancel
-        self.gate = gate
+        self.ticket = ticket
+        self.rid = request_id()  # the worker thread runs outside the request's context
         self.events = events
         threading.Thread(target=self._pump, daemon=True).start()
 
@@ -348,10 +415,11 @@ class _StreamJob:
         except FrontdeskError as exc:
             self._put("error", exc)
         except Exception as exc:  # never leave the client hanging
+            log.error("request id=%s stream failed: %s", self.rid, exc, exc_info=exc)
             self._put("error", FrontdeskError(str(exc)))
         finally:
             self._put("end", None)
-            self.loop.call_soon_threadsafe(self.gate.leave)
+            self.ticket.release()
 
 
 async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterator[bytes]:
@@ -386,7 +454,10 @@ async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterato
             elif event.kind == "escalate":
                 yield chunk({"content": ESCALATION_NOTE})
             elif event.kind == "answer":
-                yield chunk({}, "stop", frontdesk=_extension(event.data))
+                route = event.data["route"]
+                note(plugins=[p["name"] for p in route["plugins"]], mode=route["mode"])
+                finish = event.data.get("finish_reason", "stop")
+                yield chunk({}, finish, frontdesk=_extension(event.data))
                 if include_usage:
                     data = {
                         "id": cid,
@@ -409,4 +480,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return _from_engine_error(exc).response()
+
+    @app.exception_handler(FrontdeskError)
+    async def _frontdesk_error(request: Request, exc: FrontdeskError) -> JSONResponse:
         return _from_engine_error(exc).response()

@@ -158,8 +158,9 @@ def cross_site(method: str, path: str, headers: dict[str, str]) -> str | None:
     if origin and urlsplit(origin).netloc != headers.get("host", ""):
         return f"cross-origin request refused (Origin: {origin})"
     ctype = headers.get("content-type", "").split(";")[0].strip().lower()
+    has_body = headers.get("content-length", "0") != "0" or "transfer-encoding" in headers
     allowed = FORM_ROUTES.get(path.rstrip("/"), "application/json")
-    if ctype not in ("application/json", allowed):
+    if (ctype or has_body) and ctype not in ("application/json", allowed):
         return f"{method} {path} needs Content-Type application/json (got {ctype or 'none'})"
     return None
 

@@ -7,12 +7,15 @@ this adapter instead.
 from __future__ import annotations
 
 import importlib.util
+import logging
 import threading
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 from chromadb.api.types import Documents, EmbeddingFunction, Embeddings
+
+log = logging.getLogger(__name__)
 
 
 class Embedder(Protocol):
@@ -56,6 +59,10 @@ class MiniLMEmbedder:
         # bookkeeping (routing latency); the vectors are the same (checked in the tests).
         self._direct = kinds[:2] == ["Transformer", "Pooling"] and bool(mean)
         self._onnx = None
+        if not self._direct:
+            log.info(
+                "query embeddings through encode(): %s is not a mean-pooled transformer", kinds
+            )
         if self._direct and cache_dir is not None:
             from frontdesk import onnx_query
 

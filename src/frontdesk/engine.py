@@ -13,6 +13,7 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
+from frontdesk.admission import Admission
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import (
     BackendError,
@@ -22,6 +23,7 @@ from frontdesk.errors import (
     NotFoundError,
     TooLargeError,
 )
+from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
@@ -104,6 +106,12 @@ class Engine:
         )
 
     @cached_property
+    def admission(self) -> Admission:
+        """The one gate every answering front end (API, web chat) passes through."""
+        s = self.settings
+        return Admission(s.max_concurrency, s.max_queue, s.queue_timeout)
+
+    @cached_property
     def log(self) -> AnswerLog:
         return AnswerLog(self.settings.home / "history.sqlite")
 
@@ -152,16 +160,18 @@ class Engine:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
 
-    def chat_model(self, spec: str) -> BaseChatModel:
+    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
+        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
+        limit = self.settings.max_answer_tokens
         options = ModelOptions(
-            max_tokens=self.settings.max_answer_tokens,
+            max_tokens=min(max_tokens, limit) if max_tokens else limit,
             context_window=self.settings.context_window,
             timeout=self.settings.model_timeout,
         )
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
-            raise BackendError(f"model {spec}: {exc}") from None
+            raise BackendError(f"model {spec}: {exc}") from exc
 
     def reload_plugins(self) -> None:
         """Discover plugins again (after adding a folder or fixing a manifest)."""
@@ -253,14 +263,16 @@ class Engine:
         history: list[tuple[str, str]] | None = None,
         cancel: threading.Event | None = None,
         owner: str = LOCAL_OWNER,
+        generation: Generation | None = None,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
         `history` — (role, text) pairs with role "user" or "assistant" — is for stateless
         clients that send the whole conversation; with a `thread_id` the server's memory of
         that thread is used instead. Setting `cancel` stops generation at the next token
-        (raises Cancelled; nothing is stored). A thread belongs to the `owner` that started
-        it; another owner gets NotFoundError, as if it did not exist.
+        (raises Cancelled; nothing is stored). `generation` carries a client's token limit,
+        stop sequences and instructions to the answering models. A thread belongs to the
+        `owner` that started it; another owner gets NotFoundError, as if it did not exist.
         """
         question = self.check_question(question)
         if plugin:
@@ -272,6 +284,8 @@ class Engine:
         config: dict[str, Any] = {}
         if cancel is not None:
             config["callbacks"] = [_CancelOnToken(cancel)]
+        if generation is not None:
+            config.setdefault("configurable", {}).update(generation.config())
         state_in: dict[str, Any] = {
             "question": question,
             "forced_plugin": plugin,
@@ -330,7 +344,7 @@ class Engine:
             raise
         except Exception as exc:
             if cancel is not None and cancel.is_set():
-                raise Cancelled("the client went away") from None
+                raise Cancelled("the client went away") from exc
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
         if "route" not in values:
             raise BackendError("the graph finished without an answer")
@@ -352,6 +366,7 @@ class Engine:
             reached_coordinator=any(set(u["roles"]) & COORDINATOR_ROLES for u in usage),
             seconds=time.perf_counter() - started,
             consults=values.get("consults") or [],
+            finish_reason=answer_finish(values.get("usage") or [], route["mode"]),
         )
         result = answer.as_dict()
         self.log.record(thread_id, question, result)

@@ -17,7 +17,7 @@ from langchain_core.runnables.config import merge_configs
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from frontdesk import degrade, prompts
+from frontdesk import degrade, generation, prompts
 from frontdesk.context import fit_prompt
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, BackendTimeout, Cancelled
@@ -51,7 +51,7 @@ class Runtime(Protocol):
     @property
     def context_budget(self) -> int: ...
 
-    def chat_model(self, spec: str) -> BaseChatModel: ...
+    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel: ...
 
 
 def call_model(
@@ -63,22 +63,27 @@ def call_model(
     plugin: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """Invoke one model (tokens stream through LangGraph); return text and a usage record."""
-    model = runtime.chat_model(spec)
+    gen = generation.from_config(config, role)
+    if gen is None:
+        model, stop = runtime.chat_model(spec), None
+    else:
+        model, stop = runtime.chat_model(spec, gen.max_tokens), list(gen.stop) or None
+        messages = generation.with_instructions(messages, gen.instructions)
     tagged = merge_configs(config, {"metadata": {"fd_role": role, "fd_plugin": plugin or ""}})
     started = time.perf_counter()
     try:
-        reply = model.invoke(messages, tagged)
+        reply = model.invoke(messages, tagged, stop=stop)
     except (BackendError, Cancelled):
         raise
     except Exception as exc:  # connection refused, bad URL, HTTP errors, timeouts...
         kind = type(exc).__name__
         detail = str(exc).splitlines()[0] if str(exc) else kind
         if "timeout" in kind.lower() or "timed out" in detail.lower():
-            raise BackendTimeout(f"model {spec} timed out ({detail})") from None
+            raise BackendTimeout(f"model {spec} timed out ({detail})") from exc
         raise BackendError(
             f"model {spec} failed: {kind}: {detail}; check that its server is running and the "
             "URL in the spec is right"
-        ) from None
+        ) from exc
     usage = getattr(reply, "usage_metadata", None) or {}
     record = {
         "model": spec,
@@ -88,6 +93,7 @@ def call_model(
         "input_tokens": int(usage.get("input_tokens", 0)),
         "output_tokens": int(usage.get("output_tokens", 0)),
         "seconds": time.perf_counter() - started,
+        "finish_reason": generation.finish_reason(reply),
     }
     return str(reply.content).strip(), record
 

@@ -233,7 +233,13 @@ class LlamaCppChat(BaseChatModel):
             "output_tokens": max(completion, 0),
             "total_tokens": prompt_tokens + max(completion, 0),
         }
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))  # type: ignore[arg-type]
+        # finish_reason "length" tells the API the token limit cut this reply.
+        last = AIMessageChunk(
+            content="",
+            usage_metadata=usage,  # type: ignore[arg-type]
+            response_metadata={"finish_reason": finish or "stop"},
+        )
+        yield ChatGenerationChunk(message=last)
 
 
 def _llamacpp(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:

@@ -9,12 +9,15 @@ differ from PyTorch's by more than 1e-4 it is not used.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import warnings
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 PROBE = ["How long should I rest a steak?", "what is my credit limit"]
 
@@ -64,7 +67,8 @@ def load(st_model: Any, weights: Path, cache_dir: Path, reference: Any) -> OnnxQ
     try:
         import onnxruntime as ort
         import torch
-    except ImportError:
+    except ImportError as exc:
+        log.info("query embeddings on PyTorch: ONNX Runtime is not installed (%s)", exc)
         return None
     try:
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
@@ -100,8 +104,16 @@ def load(st_model: Any, weights: Path, cache_dir: Path, reference: Any) -> OnnxQ
         options.log_severity_level = 3
         session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         encoder = OnnxQueryEncoder(session, tokenizer, st_model.max_seq_length)
-        if float(np.abs(encoder.embed(PROBE) - reference(PROBE)).max()) > 1e-4:
+        gap = float(np.abs(encoder.embed(PROBE) - reference(PROBE)).max())
+        if gap > 1e-4:
+            log.warning(
+                "query embeddings on PyTorch: the ONNX export %s differs from PyTorch by %.2g "
+                "(over 1e-4); delete it to export again",
+                target,
+                gap,
+            )
             return None
         return encoder
     except Exception:  # any export or runtime problem: stay on the PyTorch path
+        log.warning("query embeddings on PyTorch: the ONNX encoder failed to load", exc_info=True)
         return None

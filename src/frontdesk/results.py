@@ -33,6 +33,7 @@ class Answer:
     reached_coordinator: bool
     seconds: float
     consults: list[dict[str, Any]] = field(default_factory=list)
+    finish_reason: str = "stop"  # "length" when the token limit cut the answer
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,6 +47,7 @@ class Answer:
             "consults": [
                 {k: c[k] for k in ("plugin", "answer", "grounding")} for c in self.consults
             ],
+            "finish_reason": self.finish_reason,
         }
 
 

@@ -16,6 +16,9 @@ from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
+from frontdesk.limits import BodyLimit
+from frontdesk.request_log import RequestLog
+from frontdesk.request_log import configure as configure_logging
 from frontdesk.settings import Settings
 
 
@@ -68,10 +71,14 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     app = FastAPI(title="frontdesk", version="0.1.0")
     install_error_handlers(app)
     app.include_router(build_api(engine))
-    # An empty CORS policy: no other origin may read our responses (Gradio would otherwise
-    # add its own, allowing localhost origins), then every request passes the access checks.
+    # From the outside in (the last added runs first): the request log, so it sees every
+    # status; the access checks, before any body is read; an empty CORS policy, so no other
+    # origin may read our responses (Gradio would otherwise add its own, allowing localhost
+    # origins); bodies counted as they arrive.
+    app.add_middleware(BodyLimit, settings=engine.settings)
     app.add_middleware(CORSMiddleware, allow_origins=[])
     app.add_middleware(AccessMiddleware, gate=Gatekeeper(engine.settings), csp=APP_CSP)
+    app.add_middleware(RequestLog)
 
     @app.get("/source/{plugin}/{name:path}")
     async def source(plugin: str, name: str) -> Response:
@@ -132,7 +139,15 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
         settings = settings.model_copy(update={"allowed_hosts": "*"})
     import uvicorn
 
+    configure_logging(settings.log_level)
     engine = Engine(settings)
     app = build_app(engine)
     print(f"frontdesk: web chat and API on http://{host}:{port}/  (API: /v1)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=5)
+    uvicorn.run(  # no access log: RequestLog writes one line per request instead
+        app,
+        host=host,
+        port=port,
+        log_level="warning",
+        access_log=False,
+        timeout_graceful_shutdown=5,
+    )

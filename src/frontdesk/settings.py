@@ -97,6 +97,11 @@ class Settings(BaseSettings):
         description="Test only: an ingest stops at this point (start, batch, commit, delete) "
         "and waits there, so a test can kill it.",
     )
+    log_level: str = Field(
+        default="INFO",
+        pattern=r"(?i)^(debug|info|warning|error|critical)$",
+        description="Log level of `frontdesk serve` (DEBUG, INFO, WARNING, ERROR).",
+    )
 
     @property
     def api_key_set(self) -> frozenset[str]:

@@ -7,6 +7,10 @@ Importing this module registers the model backend `fake:<behaviour>`:
 - `fake:echo`      answers "echo: <last user message>" (handy for the coordinator)
 - `fake:down`      raises ConnectionError, like a backend that is not running
 - `fake:script`    pops replies queued with `FakeChatModel.enqueue("...")`
+- `fake:slow`      answers `FakeChatModel.slow_words` words, one every `FakeChatModel.delay` s
+
+Replies honour the token limit (one word is one token; a cut reply finishes with "length")
+and stop sequences. Every word streamed is counted in `FakeChatModel.emitted`.
 
 Every call is recorded in `FakeChatModel.calls` as (spec, messages).
 """
@@ -16,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import re
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -36,8 +41,12 @@ class FakeChatModel(BaseChatModel):
     """A chat model whose replies follow a named behaviour (see the module docstring)."""
 
     behaviour: str
+    max_tokens: int = 256
     calls: ClassVar[list[tuple[str, list[BaseMessage]]]] = []
     queue: ClassVar[list[str]] = []
+    delay: ClassVar[float] = 0.2
+    slow_words: ClassVar[int] = 10
+    emitted: ClassVar[int] = 0
     _lock: ClassVar[threading.Lock] = threading.Lock()
 
     @property
@@ -52,6 +61,7 @@ class FakeChatModel(BaseChatModel):
     def reset(cls) -> None:
         cls.calls.clear()
         cls.queue.clear()
+        cls.delay, cls.slow_words, cls.emitted = 0.2, 10, 0
 
     def _reply(self, messages: list[BaseMessage]) -> str:
         last = str(messages[-1].content)
@@ -64,6 +74,8 @@ class FakeChatModel(BaseChatModel):
             return OFFTOPIC
         if self.behaviour == "echo":
             return f"echo: {last.splitlines()[-1] if last else ''}"
+        if self.behaviour == "slow":
+            return " ".join(f"word{i}" for i in range(self.slow_words))
         if self.behaviour == "script":
             with self._lock:
                 return self.queue.pop(0) if self.queue else "no scripted reply left"
@@ -79,8 +91,16 @@ class FakeChatModel(BaseChatModel):
         with self._lock:
             self.calls.append((f"fake:{self.behaviour}", list(messages)))
         text = self._reply(messages)
+        for seq in stop or []:
+            text = text.split(seq, 1)[0]
         words = re.findall(r"\S+\s*", text)
+        cut = len(words) > self.max_tokens
+        words = words[: self.max_tokens]
         for word in words:
+            if self.behaviour == "slow":
+                time.sleep(self.delay)
+            with self._lock:
+                FakeChatModel.emitted += 1
             chunk = ChatGenerationChunk(message=AIMessageChunk(content=word))
             if run_manager:
                 run_manager.on_llm_new_token(word, chunk=chunk)
@@ -91,7 +111,12 @@ class FakeChatModel(BaseChatModel):
             "output_tokens": len(words),
             "total_tokens": prompt_words + len(words),
         }
-        yield ChatGenerationChunk(message=AIMessageChunk(content="", usage_metadata=usage))  # type: ignore[arg-type]
+        last = AIMessageChunk(
+            content="",
+            usage_metadata=usage,  # type: ignore[arg-type]
+            response_metadata={"finish_reason": "length" if cut else "stop"},
+        )
+        yield ChatGenerationChunk(message=last)
 
     def _generate(
         self,
@@ -104,7 +129,7 @@ class FakeChatModel(BaseChatModel):
 
 
 def _fake(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
-    return FakeChatModel(behaviour=spec.name)
+    return FakeChatModel(behaviour=spec.name, max_tokens=options.max_tokens)
 
 
 def _probe_fake(spec: ModelSpec) -> tuple[bool, str]:

@@ -159,6 +159,13 @@ def test_threads_belong_to_their_key(keyed: Any) -> None:
     # Alice's web session (same key) does see it.
     _, events = gradio_call(keyed.url, "load", ["alice-private"], headers=bearer(KEY_A))
     assert "rest a steak" in str(events)
+    # Bob cannot delete it; Alice can, and then it is gone for her too.
+    gone = f"{keyed.url}/v1/threads/alice-private"
+    assert httpx.delete(gone, headers=bearer(KEY_B)).status_code == 404
+    assert httpx.get(gone, headers=bearer(KEY_A)).status_code == 200
+    assert httpx.delete(gone, headers=bearer(KEY_A)).json()["deleted"] is True
+    assert httpx.get(gone, headers=bearer(KEY_A)).status_code == 404
+    assert httpx.delete(gone, headers=bearer(KEY_A)).status_code == 404
 
 
 @pytest.fixture
