@@ -22,7 +22,7 @@ from .servers import ServeProcess, ThreadServer
 def test_serve_logs_one_line_per_request_and_5xx_tracebacks(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
-    # A memory database that is not one: answering fails inside the graph with a 5xx.
+    # A memory database that is not one: a turn on a thread fails reading it, with a 5xx.
     (home / "memory.sqlite").write_bytes(b"this is not a database" * 100)
     env = {
         "FRONTDESK_HOME": str(home),
@@ -41,11 +41,11 @@ def test_serve_logs_one_line_per_request_and_5xx_tracebacks(tmp_path: Path) -> N
         assert bad_id.headers["x-request-id"] != "no spaces\tplease"
         failed = httpx.post(
             f"{srv.url}/v1/chat/completions",
-            headers={"X-Request-ID": "doomed-1"},
+            headers={"X-Request-ID": "doomed-1", "X-Frontdesk-Thread": "doomed-thread"},
             json={"model": "frontdesk", "messages": [{"role": "user", "content": "hello"}]},
             timeout=60,
         )
-        assert failed.status_code == 502, failed.text
+        assert failed.status_code == 503, failed.text  # memory unavailable
         assert failed.headers["x-request-id"] == "doomed-1"
     text = log.read_text()
     lines = text.splitlines()
@@ -55,9 +55,9 @@ def test_serve_logs_one_line_per_request_and_5xx_tracebacks(tmp_path: Path) -> N
     assert len([line for line in lines if f"request id={made} " in line]) == 1
     assert any("route=/v1/nothing-here status=404" in line for line in lines)
     doomed = [line for line in lines if "request id=doomed-1 " in line]
-    assert any("route=/v1/chat/completions status=502" in line for line in doomed), doomed
+    assert any("route=/v1/chat/completions status=503" in line for line in doomed), doomed
     # The 5xx left its traceback, with the original cause kept.
-    assert "request id=doomed-1 failed with 502" in text
+    assert "request id=doomed-1 failed with 503" in text
     assert "Traceback (most recent call last)" in text
     assert "DatabaseError" in text
     assert "The above exception was the direct cause of the following exception" in text
