@@ -134,6 +134,21 @@ def test_chat_streams_an_answer_with_route_and_sources(page: object) -> None:
     page.get_by_role("option", name=re.compile("How long should I rest a steak")).first.click()  # type: ignore[attr-defined]
     page.wait_for_selector("#chatbot:has-text('How long should I rest a steak?')", timeout=20_000)  # type: ignore[attr-defined]
 
+    # Delete asks first; declining keeps the chat, confirming removes it for good.
+    page.once("dialog", lambda d: d.dismiss())  # type: ignore[attr-defined]
+    page.click("#delete-chat")  # type: ignore[attr-defined]
+    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    assert "rest a steak" in page.inner_text("#chatbot")  # type: ignore[attr-defined]
+    page.once("dialog", lambda d: d.accept())  # type: ignore[attr-defined]
+    page.click("#delete-chat")  # type: ignore[attr-defined]
+    page.wait_for_selector("#route:has-text('Chat deleted.')", timeout=20_000)  # type: ignore[attr-defined]
+    assert "rest a steak" not in page.inner_text("#chatbot")  # type: ignore[attr-defined]
+    page.reload()  # type: ignore[attr-defined]
+    page.wait_for_selector("#question textarea", timeout=60_000)  # type: ignore[attr-defined]
+    page.click("#threads input")  # type: ignore[attr-defined]
+    options = page.get_by_role("option", name=re.compile("How long should I rest a steak"))  # type: ignore[attr-defined]
+    assert options.count() == 0
+
 
 def test_forcing_a_specialist(page: object) -> None:
     page.click("#specialist input")  # type: ignore[attr-defined]

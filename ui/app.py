@@ -173,6 +173,9 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 with gr.Column(scale=1, min_width=220, elem_classes="fd-side"):
                     new_chat = gr.Button("New chat", variant="secondary", elem_id="new-chat")
                     threads = gr.Dropdown(label="Earlier chats", choices=[], elem_id="threads")
+                    delete_chat = gr.Button(
+                        "Delete this chat", variant="stop", size="sm", elem_id="delete-chat"
+                    )
                     picker = gr.Dropdown(
                         [AUTO, *plugin_names], value=AUTO, label="Specialist", elem_id="specialist"
                     )
@@ -345,6 +348,24 @@ def build_ui(engine: Engine) -> gr.Blocks:
         send.click(**send_args).then(refresh_threads, outputs=threads)
         box.submit(**send_args).then(refresh_threads, outputs=threads)
         new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, threads])
+
+        def delete_current(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            """Forget the open thread for good (after the browser asked to confirm)."""
+            if not thread_id:  # not confirmed, or nothing open
+                return gr.update(), gr.update(), gr.update(), gr.update()
+            try:
+                deleted = engine.delete_thread(thread_id, owner_of(request))
+            except FrontdeskError as exc:
+                return gr.update(), gr.update(), f"Error: {exc}", gr.update()
+            fresh, messages, _, choices = start_new(request)
+            return fresh, messages, "Chat deleted." if deleted else "Nothing to delete.", choices
+
+        delete_chat.click(
+            delete_current,
+            inputs=thread_state,
+            outputs=[thread_state, chatbot, route_box, threads],
+            js="(t) => confirm('Delete this chat for good?') ? t : null",
+        )
         threads.input(
             reopen, inputs=[threads, thread_state], outputs=[thread_state, chatbot, route_box]
         )

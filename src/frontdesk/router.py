@@ -11,6 +11,7 @@ question spanning two domains reaches both.
 
 from __future__ import annotations
 
+import logging
 import re
 import time
 from collections.abc import Callable
@@ -22,6 +23,8 @@ import numpy as np
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
+
+log = logging.getLogger("frontdesk.router")
 
 KnowledgeScorer = Callable[[str, np.ndarray], "float | None"]  # (plugin, vector) -> best chunk
 LLMChooser = Callable[[str, list[Plugin]], "list[str] | None"]
@@ -270,6 +273,7 @@ class Router:
                 named = chooser(question, [self._plugin(s.name) for s in band])
             except BackendError as exc:  # the coordinator's host is down: the scores decide
                 why = str(exc).split(";")[0]
+                log.warning("router LLM unreachable, routing by scores: %s", why)
                 return Route(
                     [best],
                     "specialist",
@@ -285,6 +289,14 @@ class Router:
                 mode = "specialist" if len(picked) == 1 else "multi"
                 listed = ", ".join(p.name for p in picked)
                 return Route(picked, mode, f"coordinator LLM chose {listed}", llm_used=True)
+            log.info("router LLM reply named no known plugin; routing by scores")
+            return Route(
+                [best],
+                "specialist",
+                f"{best.name} is the closest fit (score {best.score:.2f}; ambiguous, and the "
+                "coordinator LLM's reply named no plugin)",
+                llm_used=True,
+            )
         return Route(
             [best],
             "specialist",
