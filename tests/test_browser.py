@@ -134,13 +134,13 @@ def test_chat_streams_an_answer_with_route_and_sources(page: object) -> None:
     page.get_by_role("option", name=re.compile("How long should I rest a steak")).first.click()  # type: ignore[attr-defined]
     page.wait_for_selector("#chatbot:has-text('How long should I rest a steak?')", timeout=20_000)  # type: ignore[attr-defined]
 
-    # Delete asks first; declining keeps the chat, confirming removes it for good.
-    page.once("dialog", lambda d: d.dismiss())  # type: ignore[attr-defined]
+    # Delete asks first; keeping the chat keeps it, confirming removes it for good.
     page.click("#delete-chat")  # type: ignore[attr-defined]
-    page.wait_for_timeout(1000)  # type: ignore[attr-defined]
+    page.click("#cancel-delete")  # type: ignore[attr-defined]
+    page.wait_for_selector("#confirm-delete", state="hidden", timeout=10_000)  # type: ignore[attr-defined]
     assert "rest a steak" in page.inner_text("#chatbot")  # type: ignore[attr-defined]
-    page.once("dialog", lambda d: d.accept())  # type: ignore[attr-defined]
     page.click("#delete-chat")  # type: ignore[attr-defined]
+    page.click("#confirm-delete")  # type: ignore[attr-defined]
     page.wait_for_selector("#route:has-text('Chat deleted.')", timeout=20_000)  # type: ignore[attr-defined]
     assert "rest a steak" not in page.inner_text("#chatbot")  # type: ignore[attr-defined]
     page.reload()  # type: ignore[attr-defined]

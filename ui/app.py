@@ -176,6 +176,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     delete_chat = gr.Button(
                         "Delete this chat", variant="stop", size="sm", elem_id="delete-chat"
                     )
+                    # Asked in the page, not with a script dialog: the CSP allows no eval.
+                    with gr.Row(visible=False) as confirm_row:
+                        confirm_delete = gr.Button(
+                            "Yes, delete", variant="stop", size="sm", elem_id="confirm-delete"
+                        )
+                        cancel_delete = gr.Button("Keep it", size="sm", elem_id="cancel-delete")
                     picker = gr.Dropdown(
                         [AUTO, *plugin_names], value=AUTO, label="Specialist", elem_id="specialist"
                     )
@@ -350,21 +356,24 @@ def build_ui(engine: Engine) -> gr.Blocks:
         new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, threads])
 
         def delete_current(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-            """Forget the open thread for good (after the browser asked to confirm)."""
-            if not thread_id:  # not confirmed, or nothing open
-                return gr.update(), gr.update(), gr.update(), gr.update()
+            """Forget the open thread for good (once the user confirmed)."""
+            hide = gr.Row(visible=False)
+            if not thread_id:
+                return gr.update(), gr.update(), gr.update(), gr.update(), hide
             try:
                 deleted = engine.delete_thread(thread_id, owner_of(request))
             except FrontdeskError as exc:
-                return gr.update(), gr.update(), f"Error: {exc}", gr.update()
+                return gr.update(), gr.update(), f"Error: {exc}", gr.update(), hide
             fresh, messages, _, choices = start_new(request)
-            return fresh, messages, "Chat deleted." if deleted else "Nothing to delete.", choices
+            note = "Chat deleted." if deleted else "Nothing to delete."
+            return fresh, messages, note, choices, hide
 
-        delete_chat.click(
+        delete_chat.click(lambda: gr.Row(visible=True), outputs=confirm_row)
+        cancel_delete.click(lambda: gr.Row(visible=False), outputs=confirm_row)
+        confirm_delete.click(
             delete_current,
             inputs=thread_state,
-            outputs=[thread_state, chatbot, route_box, threads],
-            js="(t) => confirm('Delete this chat for good?') ? t : null",
+            outputs=[thread_state, chatbot, route_box, threads, confirm_row],
         )
         threads.input(
             reopen, inputs=[threads, thread_state], outputs=[thread_state, chatbot, route_box]
