@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from benchmarks import escalation, pipeline, routing
 from benchmarks.common import CLINC
@@ -50,3 +53,21 @@ def test_readiness_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert results["one host refusing"]["status"] == ["degraded"]
     assert results["one host never answering"]["status"] == ["degraded"]
     assert "plugin cycling" in results["one host never answering"]["down"]
+
+
+def test_load_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    from benchmarks import load
+
+    out = load.main(["--smoke", "--json", str(tmp_path / "load.json")])
+    assert "| clients | requests | statuses |" in capsys.readouterr().out
+    assert json.loads((tmp_path / "load.json").read_text())["results"][0]["clients"] == 3
+    assert out["server_limits"]["FRONTDESK_MAX_CONCURRENCY"] == 1
+    r = out["results"][0]
+    assert r["clients"] == 3 and r["turns_total"] == 3
+    assert sum(r["statuses"].values()) == r["requests"] == len(r["attempts"]) >= 3
+    assert set(r["statuses"]) <= {"200", "429", "503"}, r["errors"]  # refusals, never errors
+    assert r["answered_turns"] >= 1 and r["latency_s"]["n"] == r["answered_turns"]
+    assert r["refusals_with_retry_after"] == r["refusals"]
+    assert {a["stream"] for a in r["attempts"]} == {True, False}  # both kinds of client ran
+    assert r["nothing_lost"] and r["no_thread_mixed"], r["problems"]
+    assert 0 < r["rss_mib"]["before"] <= r["rss_mib"]["peak"]
