@@ -55,6 +55,7 @@ class Attempt:
     stream: bool
     status: str  # "200", "429", ..., "200 stream error", "connection error"
     seconds: float
+    started: float = 0.0  # perf_counter at send; offsets from the run's start in the results
     text: str = ""
     first_token_s: float | None = None
     retry_after: str | None = None
@@ -94,7 +95,7 @@ async def _send(http: httpx.AsyncClient, client: Client, turn: int) -> Attempt:
     body = {"model": "frontdesk", "messages": [{"role": "user", "content": question}]}
     headers = {"X-Frontdesk-Thread": client.thread}
     att = Attempt(client.index, turn, question, client.stream, "", 0.0)
-    started = time.perf_counter()
+    started = att.started = time.perf_counter()
     try:
         if not client.stream:
             resp = await http.post("/v1/chat/completions", json=body, headers=headers)
@@ -223,6 +224,9 @@ def run_n(srv: ServeProcess, n: int, turns: int, retries: int, tag: str) -> dict
     stored = asyncio.run(_read_threads(srv.url, clients))
     problems = check(clients, stored)
     attempts = [a for c in clients for a in c.attempts]
+    admitted_at_once = max_admitted(attempts)
+    for a in attempts:
+        a.started -= started
     statuses: dict[str, int] = {}
     for a in attempts:
         statuses[a.status] = statuses.get(a.status, 0) + 1
@@ -240,6 +244,8 @@ def run_n(srv: ServeProcess, n: int, turns: int, retries: int, tag: str) -> dict
         "seconds": seconds,
         "statuses": dict(sorted(statuses.items())),
         "answered_turns": len(ok),
+        "answers_per_min": len(ok) / seconds * 60,
+        "max_admitted_at_once": admitted_at_once,
         "turns_total": n * turns,
         "refusals": len(refusals),
         "refusals_with_retry_after": sum(1 for a in refusals if a.retry_after),
@@ -260,6 +266,22 @@ def run_n(srv: ServeProcess, n: int, turns: int, retries: int, tag: str) -> dict
         "errors": sorted({f"{a.status}: {a.error}" for a in attempts if a.error})[:20],
         "attempts": [{k: v for k, v in asdict(a).items() if k != "text"} for a in attempts],
     }
+
+
+def max_admitted(attempts: list[Attempt]) -> int:
+    """Most requests admitted at once (running or queued), seen from the clients: an upper bound
+    on the server's count, since a client's interval encloses the server's."""
+    edges = sorted(
+        (t, step)
+        for a in attempts
+        if a.status != "429"  # refused at the door; a 503 did wait in the queue
+        for t, step in ((a.started, 1), (a.started + a.seconds, -1))
+    )
+    most = now = 0
+    for _, step in edges:  # at equal times an end (-1) sorts before a start
+        now += step
+        most = max(most, now)
+    return most
 
 
 def _ingest(home: Path, env: dict[str, str]) -> float:
@@ -284,6 +306,8 @@ def _row(r: dict[str, Any]) -> list[str]:
         ", ".join(f"{k}: {v}" for k, v in r["statuses"].items()),
         f"{r['refusals_with_retry_after']}/{r['refusals']}",
         f"{lat['p50']:.1f} / {lat['p95']:.1f}",
+        f"{r['answers_per_min']:.1f}",
+        str(r["max_admitted_at_once"]),
         f"{rss['before']:.0f} → {rss['after']:.0f} (peak {rss['peak']:.0f})",
         "yes" if r["nothing_lost"] else "NO",
         "yes" if r["no_thread_mixed"] else "NO",
@@ -349,6 +373,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 "statuses",
                 "refusals with Retry-After",
                 "answer p50 / p95 s",
+                "answers/min",
+                "max admitted at once",
                 "server RSS MiB before → after",
                 "nothing lost",
                 "no thread mixed",

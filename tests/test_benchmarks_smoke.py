@@ -71,3 +71,4 @@ def test_load_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert {a["stream"] for a in r["attempts"]} == {True, False}  # both kinds of client ran
     assert r["nothing_lost"] and r["no_thread_mixed"], r["problems"]
     assert 0 < r["rss_mib"]["before"] <= r["rss_mib"]["peak"]
+    assert r["max_admitted_at_once"] >= 1 and r["answers_per_min"] > 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.load import Attempt, Client, check
+from benchmarks.load import Attempt, Client, check, max_admitted
 
 
 def _client(index: int, stream: bool, statuses: list[str]) -> Client:
@@ -13,7 +13,7 @@ def _client(index: int, stream: bool, statuses: list[str]) -> Client:
     c = Client(index, f"t{index}", stream, questions)
     for t, status in enumerate(statuses):
         text = f"answer {index}.{t}" if status == "200" else ""
-        c.attempts.append(Attempt(index, t, questions[t], stream, status, 1.0, text))
+        c.attempts.append(Attempt(index, t, questions[t], stream, status, 1.0, text=text))
     return c
 
 
@@ -65,3 +65,12 @@ def test_an_empty_answer_is_lost() -> None:
     clients[1].attempts[0].text = ""
     stored = _stored(clients)
     assert any("empty 200 answer" in line for line in check(clients, stored)["lost"])
+
+
+def test_max_admitted_counts_overlapping_requests_but_not_429s() -> None:
+    def at(start: float, seconds: float, status: str) -> Attempt:
+        return Attempt(0, 0, "q", False, status, seconds, start)
+
+    attempts = [at(0, 10, "200"), at(1, 2, "200"), at(2, 60, "503"), at(2.5, 0.1, "429")]
+    attempts.append(at(10, 5, "200"))  # starts as the first one ends: not at once with it
+    assert max_admitted(attempts) == 3
