@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -196,10 +197,11 @@ def check(clients: list[Client], stored: dict[str, Any]) -> dict[str, list[str]]
     return {"lost": lost, "mixed": mixed}
 
 
-async def _load(url: str, n: int, turns: int, retries: int, tag: str) -> list[Client]:
+async def _load(url: str, n: int, turns: int, retries: int) -> list[Client]:
+    run = uuid.uuid4().hex[:8]  # fresh thread ids per run: a repeated N must not reuse threads
     pool = [json.loads(line)["question"] for line in QUESTIONS.read_text().splitlines() if line]
     clients = [
-        Client(i, f"load-{tag}-n{n}-c{i:02d}", i % 2 == 0, questions_for(i, turns, pool))
+        Client(i, f"load-{run}-n{n}-c{i:02d}", i % 2 == 0, questions_for(i, turns, pool))
         for i in range(n)
     ]
     auth = {"Authorization": f"Bearer {KEY}"}
@@ -215,10 +217,10 @@ async def _load(url: str, n: int, turns: int, retries: int, tag: str) -> list[Cl
     return clients
 
 
-def run_n(srv: ServeProcess, n: int, turns: int, retries: int, tag: str) -> dict[str, Any]:
+def run_n(srv: ServeProcess, n: int, turns: int, retries: int) -> dict[str, Any]:
     before = rss_kib(srv.proc.pid)
     started = time.perf_counter()
-    clients = asyncio.run(_load(srv.url, n, turns, retries, tag))
+    clients = asyncio.run(_load(srv.url, n, turns, retries))
     seconds = time.perf_counter() - started
     after = rss_kib(srv.proc.pid)
     stored = asyncio.run(_read_threads(srv.url, clients))
@@ -336,7 +338,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         else defaults["max_queue"].default,
         "FRONTDESK_QUEUE_TIMEOUT": defaults["queue_timeout"].default,
     }
-    tag = time.strftime("%H%M%S")
     results: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory(prefix="frontdesk-load-") as tmp:
         home = Path(tmp)
@@ -357,7 +358,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             )
             warm.raise_for_status()
             for n in args.clients:
-                results.append(run_n(srv, n, args.turns, args.retries, tag))
+                results.append(run_n(srv, n, args.turns, args.retries))
             log_tail = (home / "server.log").read_text(errors="replace").splitlines()[-40:]
     if any(k.startswith("5") and k != "503" for r in results for k in r["statuses"]):
         print("server log (last lines):\n" + "\n".join(log_tail), file=sys.stderr)
