@@ -17,7 +17,7 @@ PIP=".venv/bin/pip"
 # llama.cpp without native CPU flags: a default build compiles AMX kernels that crash some CPUs
 # (segfault in ggml_backend_amx_mul_mat). --no-cache-dir keeps pip from reusing a native wheel.
 if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
-  echo "building llama-cpp-python (about 5 minutes)..."
+  echo "building llama-cpp-python without native CPU flags (5 to 10 minutes on a busy machine)..."
   CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON" \
     "$PIP" install --quiet --no-cache-dir "llama-cpp-python==0.3.36"
 fi
