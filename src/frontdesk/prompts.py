@@ -12,7 +12,8 @@ SPECIALIST_RULES = (
 
 COORDINATOR_SYSTEM = (
     "You are frontdesk's coordinator, a helpful general assistant. Answer clearly and briefly. "
-    "If you are not sure of a fact, say so."
+    "If you are not sure of a fact, say so. Answer in the language the user's question is "
+    "written in."
 )
 
 MERGE_INSTRUCTIONS = (

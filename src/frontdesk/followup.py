@@ -1,0 +1,160 @@
+"""Follow-ups made standalone before routing and retrieval.
+
+"And in pots?", "What about the hydrangeas?", "Why?" or "And what is its population?" mean
+nothing to a router, a retriever or a specialist that sees only this turn. They are rewritten
+from the thread's previous (already standalone) question by rules: carry its topic — the noun
+phrase it was about — into the new question. Measured on the bundled 135M model, asking it to
+rewrite made things worse (it answered the question instead), so no model is called here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+_LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\b[,\s]*", re.IGNORECASE)
+_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<x>.+?)\s*\??$", re.IGNORECASE)
+_WHY = re.compile(r"^(?:why|how come|why so|why is that|why not)\s*\??$", re.IGNORECASE)
+_PREPOSITION = (
+    r"(?:in|on|for|with|without|at|after|before|during|by|under|inside|outside|from|to|"
+    r"into|over|near|if|when|while)"
+)
+_FRAGMENT = re.compile(rf"^{_PREPOSITION}\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
+_POSSESSIVE = {"its", "their", "his", "her"}
+_WH = re.compile(
+    r"^(?:how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
+    r"who|whom|whose|why)\s+",
+    re.IGNORECASE,
+)
+_AUX = re.compile(
+    r"^(?:do|does|did|is|are|was|were|can|could|should|shall|will|would|may|might|must|has|"
+    r"have|had)\s+",
+    re.IGNORECASE,
+)
+_BE = {"is", "are", "was", "were"}
+_SUBJECT = re.compile(r"^(?:i|you|we|one)\s+", re.IGNORECASE)
+_CUT = re.compile(rf"\s+{_PREPOSITION}\s+.*$", re.IGNORECASE)
+_PROPER = re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
+
+
+@dataclass
+class Standalone:
+    """The question as routing, retrieval and the models should see it."""
+
+    question: str  # standalone: the original when it needed no rewrite
+    followup: bool  # the question leans on the thread
+    previous: str | None = None  # the earlier question it leans on
+    plugin: str | None = None  # the plugin that answered the previous turn, if one did
+
+
+def previous_turn(messages: Sequence[BaseMessage]) -> tuple[str | None, str | None]:
+    """The thread's last question (its standalone form when stored) and the single plugin that
+    answered it (None for the coordinator or several plugins)."""
+    question, plugin = None, None
+    for i in range(len(messages) - 1, -1, -1):
+        msg = messages[i]
+        if isinstance(msg, AIMessage) and question is None and plugin is None:
+            meta = (msg.additional_kwargs or {}).get("frontdesk") or {}
+            route = meta.get("route") or {}
+            names = [p["name"] for p in route.get("plugins") or [] if isinstance(p, dict)]
+            plugin = names[0] if len(names) == 1 else None
+            question = route.get("standalone") or None
+        elif isinstance(msg, HumanMessage):
+            return question or str(msg.content), plugin
+    return question, plugin
+
+
+def topic(question: str) -> str:
+    """The noun phrase a question is about: a name if it has one, else its object."""
+    q = _LEAD.sub("", question.strip()).rstrip("?!. ")
+    rest = _WH.sub("", q)
+    aux = _AUX.match(rest)
+    rest = _AUX.sub("", rest)
+    # Names (capitalised words past the first word) are what later pronouns point to; the
+    # first one is usually the question's subject.
+    names = [m.group(0) for m in _PROPER.finditer(rest) if m.start() > 0 or rest != q]
+    names = [n for n in names if n.lower() not in {"i"}]
+    if names:
+        return names[0]
+    had_subject = bool(_SUBJECT.match(rest))
+    rest = _SUBJECT.sub("", rest)
+    words = rest.split()
+    if had_subject and len(words) > 1:
+        words = words[1:]  # the verb after "should I": rest, prune, water...
+    phrase = " ".join(words)
+    if "'s " in phrase:
+        phrase = phrase.split("'s ")[0]
+    if " of " in phrase:
+        phrase = phrase.rsplit(" of ", 1)[1]
+    phrase = _CUT.sub("", phrase).strip()
+    verb_last = aux and not had_subject and aux.group(0).split()[0].lower() not in _BE
+    if verb_last and " " in phrase:  # "do leftovers keep": the noun phrase, not the verb
+        phrase = phrase.rsplit(" ", 1)[0]
+    return phrase
+
+
+def _possessive(phrase: str) -> str:
+    return phrase + ("'" if phrase.endswith("s") else "'s")
+
+
+def _as_referent(phrase: str) -> str:
+    return re.sub(r"^(?:a|an)\s+", "the ", phrase, flags=re.IGNORECASE)
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip().rstrip("?.! ") + "?"
+    return text[0].upper() + text[1:]
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on an earlier turn (a connector, a pronoun, or a fragment)?"""
+    q = question.strip()
+    words = q.rstrip("?!. ").split()
+    return bool(
+        _LEAD.match(q)
+        or _ABOUT.match(q)
+        or _WHY.match(q)
+        or _PRONOUN.search(q)
+        or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
+    )
+
+
+def rewrite(question: str, previous: str) -> str:
+    """The follow-up as a question that stands on its own, from the previous question."""
+    q = _LEAD.sub("", question.strip()).strip()
+    prev = previous.strip()
+    subject = topic(prev)
+    about = _ABOUT.match(q)
+    if about:
+        new = about.group("x")
+        if subject and subject in prev:
+            return _sentence(prev.replace(subject, new, 1))
+        return _sentence(f"{prev.rstrip('?')}, about {new}")
+    if _WHY.match(q):
+        rest = _WH.sub("", _LEAD.sub("", prev))
+        return _sentence(f"Why {rest[0].lower() + rest[1:] if rest else rest}")
+    if _FRAGMENT.match(q) and not _PRONOUN.search(q):
+        return _sentence(f"{prev.rstrip('?!. ')} {q}")
+    if subject and _PRONOUN.search(q):
+        referent = _as_referent(subject)
+
+        def swap(m: re.Match[str]) -> str:
+            word = m.group(1).lower()
+            return _possessive(referent) if word in _POSSESSIVE else referent
+
+        return _sentence(_PRONOUN.sub(swap, q))
+    if len(q.rstrip("?!. ").split()) <= 3 and subject:
+        return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
+    return question.strip()
+
+
+def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:
+    """`question` made standalone from the thread `messages` (oldest first)."""
+    previous, plugin = previous_turn(messages)
+    if not previous or not is_followup(question):
+        return Standalone(question, False, previous, plugin)
+    return Standalone(rewrite(question, previous), True, previous, plugin)
