@@ -326,7 +326,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                 )
                 usage = [record]
                 if not parts.complete(answer, grounded):  # a merge may not drop a part
-                    answer = parts.compose(grounded)
+                    answer = parts.compose(state["route"], grounded)
                     reason += (
                         "; the merged answer left a part out, so each part is given as answered"
                     )

@@ -57,9 +57,16 @@ def complete(answer: str, consults: list[dict[str, Any]]) -> bool:
     return True
 
 
-def compose(consults: list[dict[str, Any]]) -> str:
+def in_question_order(route: dict[str, Any], consults: list[dict[str, Any]]) -> list[Any]:
+    """Consults in the order their parts come in the question (branches finish in any order)."""
+    order = [p["plugin"] for p in route.get("parts") or []]
+    return sorted(consults, key=lambda c: order.index(c["plugin"]) if c["plugin"] in order else 99)
+
+
+def compose(route: dict[str, Any], consults: list[dict[str, Any]]) -> str:
     """The parts side by side, each under its plugin's name: nothing merged, nothing lost."""
-    return "\n\n".join(f"{c['plugin']}: {c['answer'].strip()}" for c in consults)
+    ordered = in_question_order(route, consults)
+    return "\n\n".join(f"{c['plugin']}: {c['answer'].strip()}" for c in ordered)
 
 
 def gap(route: dict[str, Any], consult: dict[str, Any]) -> str:
@@ -74,7 +81,7 @@ def attribution(
 ) -> list[dict[str, Any]]:
     """One record per plugin consulted: its part, whether it answered, and its sources."""
     out = []
-    for c in consults:
+    for c in in_question_order(route, consults):
         out.append(
             {
                 "part": part_text(route, c["plugin"]),
