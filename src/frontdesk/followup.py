@@ -22,7 +22,8 @@ _PREPOSITION = (
     r"(?:in|on|for|with|without|at|after|before|during|by|under|inside|outside|from|to|"
     r"into|over|near|if|when|while)"
 )
-_FRAGMENT = re.compile(rf"^{_PREPOSITION}\b", re.IGNORECASE)
+# "when"/"while" start full questions as often as fragments: not taken as fragments.
+_FRAGMENT = re.compile(rf"^(?!when\b|while\b){_PREPOSITION}\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 _POSSESSIVE = {"its", "their", "his", "her"}
 _WH = re.compile(
@@ -149,7 +150,7 @@ def rewrite(question: str, previous: str) -> str:
         return _sentence(_PRONOUN.sub(swap, q))
     if len(q.rstrip("?!. ").split()) <= 3 and subject:
         return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
-    return question.strip()
+    return _sentence(q) if q else question.strip()
 
 
 def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:
