@@ -60,7 +60,13 @@ def test_follow_ups_are_rewritten_from_the_previous_question(
 
 
 @pytest.mark.parametrize(
-    "question", ["Can I freeze cooked rice?", "Who painted Guernica?", "When should I sow carrots?"]
+    "question",
+    [
+        "Can I freeze cooked rice?",
+        "Who painted Guernica?",
+        "When should I sow carrots?",
+        "Is it safe to eat raw chicken?",  # an `it` that points at nothing
+    ],
 )
 def test_standalone_questions_are_not_follow_ups(question: str) -> None:
     assert not is_followup(question)

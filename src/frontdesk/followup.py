@@ -26,6 +26,12 @@ _PREPOSITION = (
 _FRAGMENT = re.compile(rf"^(?!when\b|while\b){_PREPOSITION}\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 _POSSESSIVE = {"its", "their", "his", "her"}
+# "Is it safe to…", "it is better if…": an `it` that points at nothing, not at the thread.
+_DUMMY_IT = re.compile(
+    r"\b(?:(?:is|was|would|will|isn't)\s+(it)|(it)(?:'s|\s+is|\s+was))\s+(?:\w+\s+){0,2}?"
+    r"(?:to|if|that|for|when|ok|okay)\b",
+    re.IGNORECASE,
+)
 _WH = re.compile(
     r"^(?:how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
     r"who|whom|whose|why)\s+",
@@ -111,6 +117,11 @@ def _sentence(text: str) -> str:
     return text[0].upper() + text[1:]
 
 
+def _pronouns(question: str) -> list[re.Match[str]]:
+    dummies = {m.start(g) for m in _DUMMY_IT.finditer(question) for g in (1, 2) if m.group(g)}
+    return [m for m in _PRONOUN.finditer(question) if m.start() not in dummies]
+
+
 def is_followup(question: str) -> bool:
     """Does the question lean on an earlier turn (a connector, a pronoun, or a fragment)?"""
     q = question.strip()
@@ -119,7 +130,7 @@ def is_followup(question: str) -> bool:
         _LEAD.match(q)
         or _ABOUT.match(q)
         or _WHY.match(q)
-        or _PRONOUN.search(q)
+        or _pronouns(q)
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
     )
 
@@ -138,16 +149,17 @@ def rewrite(question: str, previous: str) -> str:
     if _WHY.match(q):
         rest = _WH.sub("", _LEAD.sub("", prev))
         return _sentence(f"Why {rest[0].lower() + rest[1:] if rest else rest}")
-    if _FRAGMENT.match(q) and not _PRONOUN.search(q):
+    pronouns = _pronouns(q)
+    if _FRAGMENT.match(q) and not pronouns:
         return _sentence(f"{prev.rstrip('?!. ')} {q}")
-    if subject and _PRONOUN.search(q):
+    if subject and pronouns:
         referent = _as_referent(subject)
-
-        def swap(m: re.Match[str]) -> str:
+        out, at = [], 0
+        for m in pronouns:
             word = m.group(1).lower()
-            return _possessive(referent) if word in _POSSESSIVE else referent
-
-        return _sentence(_PRONOUN.sub(swap, q))
+            out += [q[at : m.start()], _possessive(referent) if word in _POSSESSIVE else referent]
+            at = m.end()
+        return _sentence("".join([*out, q[at:]]))
     if len(q.rstrip("?!. ").split()) <= 3 and subject:
         return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
     return _sentence(q) if q else question.strip()
