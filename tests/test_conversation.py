@@ -214,5 +214,8 @@ def test_off_topic_setting_is_validated(make_settings: Callable[..., Settings]) 
 
 def test_coordinator_is_told_to_answer_in_the_users_language(engine: Engine) -> None:
     engine.ask("Who painted the Mona Lisa?")
-    system = str(FakeChatModel.calls[-1][1][0].content)
-    assert "language the user's question is written in" in system
+    question = str(FakeChatModel.calls[-1][1][-1].content)
+    assert question == "Who painted the Mona Lisa?\nAnswer in English."
+    FakeChatModel.calls.clear()
+    engine.ask("¿Quién pintó la Mona Lisa?")
+    assert str(FakeChatModel.calls[-1][1][-1].content) == "¿Quién pintó la Mona Lisa?"

@@ -32,6 +32,8 @@ def test_a_new_question_in_a_thread_is_not_answered_about_the_last_one(real: Eng
 def test_a_follow_up_does_not_repeat_the_earlier_answer(real: Engine) -> None:
     first = real.ask("What is the capital of Peru?", thread_id="peru")
     assert first.route["mode"] == "coordinator" and first.route["origin"] == "general"
+    # In the user's language (it used to be "El Perú, el capital de Peru.").
+    assert "lima" in first.answer.lower() and "el per" not in first.answer.lower(), first.answer
     answer = real.ask("And what is its population?", thread_id="peru")
     assert answer.route["standalone"] == "What is Peru's population?"
     assert "capital of peru is lima" not in answer.answer.lower(), answer.answer

@@ -373,7 +373,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             runtime.chat_model(runtime.coordinator_spec),
             [SystemMessage(system)],
             _coordinator_history(state, runtime),
-            [HumanMessage(question)],
+            [HumanMessage(prompts.coordinator_user(question))],
             runtime.context_budget,
         )
         answer, record = call_model(
