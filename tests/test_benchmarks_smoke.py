@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from benchmarks import escalation, pipeline, routing
+from benchmarks import conversations, escalation, pipeline, routing
 from benchmarks.common import CLINC
 
 pytestmark = pytest.mark.integration
@@ -50,3 +50,12 @@ def test_readiness_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert results["one host refusing"]["status"] == ["degraded"]
     assert results["one host never answering"]["status"] == ["degraded"]
     assert "plugin cycling" in results["one host never answering"]["down"]
+
+
+def test_conversations_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    out = conversations.main(["--smoke"])
+    assert "understood as" in capsys.readouterr().out
+    followup = next(t for t in out["turns"] if t["question"] == "And what is its population?")
+    assert followup["standalone"] == "What is Peru's population?"
+    assert not any(t["repeats_previous"] for t in out["turns"])
+    assert out["turns"][-1]["origin"] == "registry"
