@@ -141,6 +141,11 @@ def test_every_front_end_shows_the_final_answer(
     out, err = capsys.readouterr()
     assert out.strip() == answer.strip()
     assert f"[mode: {case.mode};" in err
+    general = final["route"]["origin"] == "general"
+    # The coordinator alone, without sources (escalated answers citing the facts are not).
+    assert general == (case.mode in ("coordinator", "escalated") and not final["citations"])
+    assert general or case.mode != "coordinator"
+    assert ("[answered by the general model, without sources]" in err) == general
 
     # The API, not streamed: the message is the answer, and the record says so too.
     body = {"model": "frontdesk", "messages": [{"role": "user", "content": case.question}]}
@@ -159,10 +164,11 @@ def test_every_front_end_shows_the_final_answer(
     from gradio_client import Client
 
     client = Client(f"{srv.url}/", verbose=False)
-    history, *_ = client.predict(case.question, None, "auto", api_name="/respond")
+    history, _, _, route_line = client.predict(case.question, None, "auto", api_name="/respond")
     bubble = history[1]
     assert bubble["role"] == "assistant"
     assert bubble["content"][0]["text"] == answer
+    assert ("answered by the general model, without sources" in route_line) == general
 
 
 def test_frontdesk_ask_subprocess_prints_every_part(
