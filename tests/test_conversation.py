@@ -188,6 +188,13 @@ def test_the_desk_answers_what_it_can_do_from_the_registry(engine: Engine, quest
     assert '"How long should I rest a steak?"' in answer.answer
 
 
+def test_the_desk_question_is_recognised_inside_a_thread_too(engine: Engine) -> None:
+    engine.ask("How long should I rest a steak?", thread_id="d")
+    answer = engine.ask("help", thread_id="d")
+    assert answer.route["origin"] == "registry"
+    assert answer.answer.startswith("I can send your question to these specialists")
+
+
 def test_off_topic_answers_are_labelled_as_the_general_model(engine: Engine) -> None:
     answer = engine.ask("Who painted the Mona Lisa?")
     assert answer.route["origin"] == "general" and answer.citations == []

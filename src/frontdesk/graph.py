@@ -148,7 +148,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         forced = state.get("forced_plugin")
         alone = standalone(state["question"], state.get("messages") or [])
         question = alone.question
-        if not forced and desks.is_desk_question(question):
+        if not forced and desks.is_desk_question(state["question"]):  # before any rewrite
             decision = Route(
                 [],
                 "coordinator",
@@ -316,7 +316,8 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                 SystemMessage(prompts.COORDINATOR_SYSTEM + "\n\n" + prompts.MERGE_INSTRUCTIONS),
                 HumanMessage(
                     prompts.merge_user(
-                        state["question"], [(c["plugin"], c["answer"]) for c in grounded]
+                        state.get("standalone") or state["question"],
+                        [(c["plugin"], c["answer"]) for c in grounded],
                     )
                 ),
             ]
@@ -330,7 +331,6 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     reason += (
                         "; the merged answer left a part out, so each part is given as answered"
                     )
-
             except BackendError as exc:  # each part still stands on its own
                 answer, usage = "\n\n".join(c["answer"] for c in grounded), []
                 reason += (
