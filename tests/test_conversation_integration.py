@@ -3,12 +3,19 @@ comes back as the answer to a new question, and follow-ups reach the right speci
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
+import httpx
 import pytest
 
 from frontdesk.engine import Engine
 from frontdesk.settings import Settings
+
+from .servers import ServeProcess
 
 pytestmark = pytest.mark.integration
 
@@ -65,3 +72,47 @@ def test_the_multi_part_question_answers_or_marks_every_part(real: Engine) -> No
             assert (
                 part["citations"] if part["answered"] else f"Not found in {name}'s" in answer.answer
             )
+
+
+MULTI = "How long should I rest a steak, and when should I prune my roses?"
+
+
+def test_multi_part_question_through_a_real_server_and_frontdesk_ask(real: Engine) -> None:
+    """The issue's failure: `frontdesk ask` printed nothing and the streamed API sent no
+    content. Here with `frontdesk serve` and `frontdesk ask` as real processes."""
+    home = real.settings.home
+    env = {"FRONTDESK_HOME": str(home), "FRONTDESK_ENTRY_POINT_PLUGINS": "false"}
+    proc = subprocess.run(
+        [sys.executable, "-m", "frontdesk", "ask", MULTI],
+        env={**os.environ, "HF_HUB_OFFLINE": "1", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    printed = proc.stdout.strip()
+    assert printed
+    with ServeProcess(env, home / "convo-server.log") as srv:
+        body = {
+            "model": "frontdesk",
+            "stream": True,
+            "messages": [{"role": "user", "content": MULTI}],
+        }
+        content, final = "", {}
+        with httpx.stream("POST", f"{srv.url}/v1/chat/completions", json=body, timeout=300) as r:
+            assert r.status_code == 200
+            for line in r.iter_lines():
+                if line.startswith("data: {"):
+                    data = json.loads(line[6:])
+                    for choice in data.get("choices", []):
+                        content += choice["delta"].get("content") or ""
+                    final = data.get("frontdesk", final)
+    answer = final["answer"]
+    assert printed == answer.strip()  # the CLI and the API give the same answer
+    assert content.strip().endswith(answer.strip())
+    if final["route"]["mode"] == "multi":
+        for part in final["route"]["parts"]:  # every part answered with sources, or said missing
+            if part["answered"]:
+                assert part["citations"], part
+            else:
+                assert f"Not found in {part['plugin']}'s knowledge" in answer, answer
