@@ -72,6 +72,21 @@ def test_standalone_questions_are_not_follow_ups(question: str) -> None:
     assert not is_followup(question)
 
 
+def test_a_pronoun_reaches_back_to_the_last_name_when_the_previous_question_has_none() -> None:
+    earlier = ["What was Bob Dylan's first album?", "What happened in 1983?"]
+    assert (
+        rewrite("Did they have any children?", earlier[-1], earlier)
+        == "Did Bob Dylan have any children?"
+    )
+
+
+def test_the_rewrite_reaches_back_through_a_stored_thread(engine: Engine) -> None:
+    engine.ask("Who was Albert Einstein?", thread_id="q")
+    engine.ask("What happened in 1905?", thread_id="q")
+    answer = engine.ask("Did he have any children?", thread_id="q")
+    assert answer.route["standalone"] == "Did Albert Einstein have any children?"
+
+
 def test_topic_is_the_name_or_the_object() -> None:
     assert topic("What is the capital of Peru?") == "Peru"
     assert topic("How long should I rest a steak after cooking?") == "a steak"

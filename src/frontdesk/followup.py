@@ -26,6 +26,7 @@ _PREPOSITION = (
 _FRAGMENT = re.compile(rf"^(?!when\b|while\b){_PREPOSITION}\b", re.IGNORECASE)
 _PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
 _POSSESSIVE = {"its", "their", "his", "her"}
+_PERSONAL = {"he", "him", "his", "she", "her"}
 # "Is it safe to…", "it is better if…": an `it` that points at nothing, not at the thread.
 _DUMMY_IT = re.compile(
     r"\b(?:(?:is|was|would|will|isn't)\s+(it)|(it)(?:'s|\s+is|\s+was))\s+(?:\w+\s+){0,2}?"
@@ -75,6 +76,68 @@ def previous_turn(messages: Sequence[BaseMessage]) -> tuple[str | None, str | No
     return question, plugin
 
 
+def earlier_questions(messages: Sequence[BaseMessage]) -> list[str]:
+    """The thread's questions, oldest first, in their standalone form where one was stored."""
+    out: list[str] = []
+    for i, msg in enumerate(messages):
+        if isinstance(msg, HumanMessage):
+            stored = None
+            if i + 1 < len(messages) and isinstance(messages[i + 1], AIMessage):
+                meta = (messages[i + 1].additional_kwargs or {}).get("frontdesk") or {}
+                stored = (meta.get("route") or {}).get("standalone")
+            out.append(stored or str(msg.content))
+    return out
+
+
+def names_in(question: str) -> list[str]:
+    """Capitalised names past a question's first word ("Peru", "Albert Einstein")."""
+    q = re.sub(r"^Why\? \((.*)\)$", r"\1", question.strip())  # our own "why" rewrite
+    q = _LEAD.sub("", q).rstrip("?!. ")
+    rest = _AUX.sub("", _WH.sub("", q))
+    found = [m.group(0) for m in _PROPER.finditer(rest) if m.start() > 0 or rest != q]
+    return [re.sub(r"'s?$", "", n) for n in found if n.lower() != "i"]
+
+
+_NOT_NOUNS = frozenset(
+    [
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "i",
+        "you",
+        "we",
+        "was",
+        "were",
+        "is",
+        "are",
+        "did",
+        "do",
+        "does",
+        "had",
+        "has",
+        "have",
+        "be",
+        "been",
+    ]
+)
+
+
+def _looks_like_noun_phrase(phrase: str) -> bool:
+    """False for what the rules dig out of a question that had no object ("they have any",
+    "happened"): substituting it would make the question worse than leaving it."""
+    words = phrase.lower().split()
+    if not words or any(w in _NOT_NOUNS for w in words):
+        return False
+    return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
+
+
 def topic(question: str) -> str:
     """The noun phrase a question is about: a name if it has one, else its object."""
     q = _LEAD.sub("", question.strip()).rstrip("?!. ")
@@ -83,8 +146,7 @@ def topic(question: str) -> str:
     rest = _AUX.sub("", rest)
     # Names (capitalised words past the first word) are what later pronouns point to; the
     # first one is usually the question's subject.
-    names = [m.group(0) for m in _PROPER.finditer(rest) if m.start() > 0 or rest != q]
-    names = [n for n in names if n.lower() not in {"i"}]
+    names = names_in(question)
     if names:
         return names[0]
     had_subject = bool(_SUBJECT.match(rest))
@@ -135,11 +197,15 @@ def is_followup(question: str) -> bool:
     )
 
 
-def rewrite(question: str, previous: str) -> str:
-    """The follow-up as a question that stands on its own, from the previous question."""
+def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
+    """The follow-up as a question that stands on its own, from the previous question (and,
+    for a pronoun the previous question gives nothing for, the latest name in `earlier`)."""
     q = _LEAD.sub("", question.strip()).strip()
     prev = previous.strip()
     subject = topic(prev)
+    names = [n for e in reversed(earlier) for n in names_in(e)[:1]]
+    if not _looks_like_noun_phrase(subject):  # "What happened in 1983?" names nobody
+        subject = names[0] if names else ""
     about = _ABOUT.match(q)
     if about:
         new = about.group("x")
@@ -148,7 +214,9 @@ def rewrite(question: str, previous: str) -> str:
         return _sentence(f"{prev.rstrip('?')}, about {new}")
     if _WHY.match(q):
         rest = _WH.sub("", _LEAD.sub("", prev))
-        return _sentence(f"Why {rest[0].lower() + rest[1:] if rest else rest}")
+        if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"
+            return _sentence(f"Why {rest[0].lower() + rest[1:]}")
+        return f"Why? ({_sentence(prev)})"
     pronouns = _pronouns(q)
     if _FRAGMENT.match(q) and not pronouns:
         return _sentence(f"{prev.rstrip('?!. ')} {q}")
@@ -157,6 +225,8 @@ def rewrite(question: str, previous: str) -> str:
         out, at = [], 0
         for m in pronouns:
             word = m.group(1).lower()
+            if word in _PERSONAL and not names_in(prev) and subject not in names:
+                continue  # "he" is a person: only a name may stand in for it
             out += [q[at : m.start()], _possessive(referent) if word in _POSSESSIVE else referent]
             at = m.end()
         return _sentence("".join([*out, q[at:]]))
@@ -170,4 +240,5 @@ def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:
     previous, plugin = previous_turn(messages)
     if not previous or not is_followup(question):
         return Standalone(question, False, previous, plugin)
-    return Standalone(rewrite(question, previous), True, previous, plugin)
+    earlier = earlier_questions(messages)
+    return Standalone(rewrite(question, previous, earlier), True, previous, plugin)
