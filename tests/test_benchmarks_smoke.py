@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from benchmarks import escalation, pipeline, routing
+from benchmarks import conversations, escalation, pipeline, routing
 from benchmarks.common import CLINC
 
 pytestmark = pytest.mark.integration
@@ -72,3 +72,12 @@ def test_load_smoke(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     assert r["nothing_lost"] and r["no_thread_mixed"], r["problems"]
     assert 0 < r["rss_mib"]["before"] <= r["rss_mib"]["peak"]
     assert r["max_admitted_at_once"] >= 1 and r["answers_per_min"] > 0
+
+
+def test_conversations_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    out = conversations.main(["--smoke"])
+    assert "understood as" in capsys.readouterr().out
+    followup = next(t for t in out["turns"] if t["question"] == "And what is its population?")
+    assert followup["standalone"] == "What is Peru's population?"
+    assert not any(t["repeats_previous"] for t in out["turns"])
+    assert out["turns"][-1]["origin"] == "registry"

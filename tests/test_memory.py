@@ -192,7 +192,7 @@ def test_long_history_is_trimmed_to_the_context_window_keeping_the_question(
     assert answer.answer == "echo: Who painted the Mona Lisa?"
     ((_, messages),) = FakeChatModel.calls
     assert messages[0].type == "system"
-    assert str(messages[-1].content) == "Who painted the Mona Lisa?"
+    assert str(messages[-1].content) == "Who painted the Mona Lisa?\nAnswer in English."
     chars = sum(len(str(m.content)) for m in messages)
     assert chars <= (1024 - 64) * 3  # the conservative estimate: 3 characters a token
     assert len(messages) > 2  # the most recent turn that fits is still there

@@ -15,6 +15,7 @@ from gradio.utils import get_upload_folder as gradio_upload_folder
 
 from frontdesk.admission import Busy
 from frontdesk.auth import caller_of
+from frontdesk.desks import origin_note
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError, InputError
 
@@ -30,7 +31,14 @@ CSS = """
 
 def route_text(route: dict[str, Any]) -> str:
     names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in route.get("plugins", []))
-    return f"{route.get('mode', '?')} · {names or 'coordinator'} — {route.get('reason', '')}"
+    line = f"{route.get('mode', '?')} · {names or 'coordinator'} — {route.get('reason', '')}"
+    label = origin_note(route)
+    understood = route.get("standalone")
+    return (
+        line
+        + (f" · understood as: {understood}" if understood else "")
+        + (f" · **{label}**" if label else "")
+    )
 
 
 def sources_html(citations: list[dict[str, Any]]) -> str:
@@ -325,6 +333,10 @@ def build_ui(engine: Engine) -> gr.Blocks:
                         yield history, "", thread_id, route_line
                     elif event.kind == "token" and event.data["answer"]:
                         text += event.data["text"]
+                        history[answer_at] = {"role": "assistant", "content": text}
+                        yield history, "", thread_id, route_line
+                    elif event.kind == "replace":  # the checked answer, not what streamed
+                        text = event.data["text"]
                         history[answer_at] = {"role": "assistant", "content": text}
                         yield history, "", thread_id, route_line
                     elif event.kind == "escalate":

@@ -35,6 +35,9 @@ ESCALATION_NOTE = (
     "\n\n[The specialist's answer was not supported by its sources; "
     "the coordinator answers instead.]\n\n"
 )
+# A stream cannot take back what it sent: when the checked answer differs from the streamed
+# text, it follows whole after this line (and is `frontdesk.answer` on the final chunk).
+CORRECTION_NOTE = "\n\n[The checked answer replaces the text above:]\n\n"
 
 
 class APIError(Exception):
@@ -131,6 +134,7 @@ def _usage(answer: dict[str, Any]) -> dict[str, int]:
 
 def _extension(answer: dict[str, Any]) -> dict[str, Any]:
     return {
+        "answer": answer["answer"],
         "route": answer["route"],
         # Server paths stay on the server; `source` names the file (GET /source/<plugin>/<file>).
         "citations": [{k: v for k, v in c.items() if k != "path"} for c in answer["citations"]],
@@ -453,6 +457,8 @@ async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterato
                 yield chunk({"content": event.data["text"]})
             elif event.kind == "escalate":
                 yield chunk({"content": ESCALATION_NOTE})
+            elif event.kind == "replace":
+                yield chunk({"content": CORRECTION_NOTE + event.data["text"]})
             elif event.kind == "answer":
                 route = event.data["route"]
                 note(plugins=[p["name"] for p in route["plugins"]], mode=route["mode"])

@@ -51,10 +51,15 @@ def _progress_bar() -> Any:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
+    from frontdesk.desks import origin_note
+
     engine = _engine()
     if args.json:
         _print_json(engine.ask(args.question, args.thread, args.plugin).as_dict())
         return 0
+    # On a terminal the answer streams; piped, only the graph's final answer is printed, so
+    # what a script reads is exactly the answer (the one contract of every front end).
+    live = sys.stdout.isatty()
     result: dict[str, Any] = {}
     for event in engine.stream(args.question, args.thread, args.plugin):
         if event.kind == "route":
@@ -63,16 +68,24 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 f"[{event.data['mode']}: {names or 'coordinator'} - {event.data['reason']}]",
                 file=sys.stderr,
             )
-        elif event.kind == "token" and event.data["answer"]:
+            if event.data.get("standalone"):
+                print(f"[understood as: {event.data['standalone']}]", file=sys.stderr)
+        elif event.kind == "token" and event.data["answer"] and live:
+            print(event.data["text"], end="", flush=True)
+        elif event.kind == "replace" and live:
+            print("\n[the checked answer replaces the text above:]", file=sys.stderr)
             print(event.data["text"], end="", flush=True)
         elif event.kind == "escalate":
             print(f"\n[{event.data['reason']}]", file=sys.stderr)
         elif event.kind == "answer":
             result = event.data
-    print()
+    print("" if live else result.get("answer", ""))
     for i, c in enumerate(result.get("citations", []), 1):
         print(f"  [{i}] {c['plugin']}/{c['source']} ({c['chunk_id']})", file=sys.stderr)
     route = result.get("route", {})
+    label = origin_note(route)
+    if label:
+        print(f"[{label}]", file=sys.stderr)
     print(f"[mode: {route.get('mode')}; {result.get('seconds', 0):.1f}s]", file=sys.stderr)
     return 0
 

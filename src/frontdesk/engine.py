@@ -156,6 +156,10 @@ class Engine:
         return self.settings.escalate
 
     @property
+    def off_topic(self) -> str:
+        return self.settings.off_topic.lower()
+
+    @property
     def context_budget(self) -> int:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
@@ -370,8 +374,12 @@ class Engine:
         )
         result = answer.as_dict()
         self.log.record(thread_id, question, result)
-        rest = _unstreamed(answer.answer, shown_text)
-        if rest:  # e.g. a part passed through unmerged, or the note on a failed specialist
+        if shown_text.strip() and not answer.answer.startswith(shown_text.strip()):
+            # The graph's answer is not what was streamed (a repaired claim, a merge that
+            # dropped a part): front ends show this text instead of what they streamed.
+            yield Event("replace", {"text": answer.answer})
+        elif rest := _unstreamed(answer.answer, shown_text):
+            # e.g. a part passed through unmerged, or the note on a failed specialist
             yield Event("token", {"text": rest, "role": "answer", "plugin": None, "answer": True})
         yield Event("answer", result)
 

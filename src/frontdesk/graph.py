@@ -17,11 +17,12 @@ from langchain_core.runnables.config import merge_configs
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from frontdesk import degrade, generation, prompts
+from frontdesk import degrade, desks, generation, parts, prompts
 from frontdesk.context import fit_prompt
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence, select_evidence
+from frontdesk.followup import standalone
 from frontdesk.grounding import assess, content_words
 from frontdesk.plugins import Plugin
 from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
@@ -50,6 +51,8 @@ class Runtime(Protocol):
     def escalate(self) -> bool: ...
     @property
     def context_budget(self) -> int: ...
+    @property
+    def off_topic(self) -> str: ...
 
     def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel: ...
 
@@ -103,6 +106,15 @@ def _history(state: TurnState, turns: int) -> list[BaseMessage]:
     return list(messages[-2 * turns :]) if turns else []
 
 
+def _coordinator_history(state: TurnState, runtime: Runtime) -> list[BaseMessage]:
+    """Earlier turns for the coordinator: none for a bundled (llama.cpp) model, which repeated
+    an earlier answer when given one ("The capital of Peru is Lima." for "And what is its
+    population?"); the standalone question carries what the thread adds."""
+    if runtime.coordinator_spec.startswith("llamacpp:"):
+        return []
+    return _history(state, runtime.history_turns)
+
+
 def _citation(hit: Hit) -> dict[str, Any]:
     snippet = hit.text if len(hit.text) <= 280 else hit.text[:277].rstrip() + "..."
     return {
@@ -134,6 +146,22 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
     def route(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
         usage: list[dict[str, Any]] = []
         forced = state.get("forced_plugin")
+        alone = standalone(state["question"], state.get("messages") or [])
+        question = alone.question
+        if not forced and desks.is_desk_question(state["question"]):  # before any rewrite
+            decision = Route(
+                [],
+                "coordinator",
+                "a question about the desk itself: answered from the plugin registry, no model "
+                "call",
+            )
+            return {
+                "route": {**decision.as_dict(), "origin": desks.ORIGIN_REGISTRY},
+                "mode": decision.mode,
+                "reason": decision.reason,
+                "standalone": question,
+                "usage": usage,
+            }
         if forced:
             decision = Route(
                 [PluginScore(forced, 1.0)], "specialist", f"{forced} chosen by the user"
@@ -154,11 +182,18 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     return text
 
                 chooser = make_llm_chooser(ask)
-            decision = runtime.router.route(state["question"], chooser)
+            sticky = alone.followup and alone.plugin in runtime.plugins
+            decision = runtime.router.route(question, None if sticky else chooser)
+            if sticky:
+                decision = parts.stay_with(decision, alone.plugin or "", runtime.router.accepts)
+        found = decision.as_dict()
+        if alone.followup:
+            found.update(followup=True, standalone=question)
         return {
-            "route": decision.as_dict(),
+            "route": found,
             "mode": decision.mode,
             "reason": decision.reason,
+            "standalone": question,
             "usage": usage,
         }
 
@@ -166,12 +201,18 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         chosen = state["route"]["plugins"]
         if not chosen:
             return "coordinate"
-        history = _history(state, runtime.history_turns)
+        # Specialists get the standalone question (their part of it) and no raw history: with
+        # history the bundled model answered earlier questions again (steak for "Can I freeze
+        # cooked rice?"); the rewrite already carries what the thread adds.
+        question = state.get("standalone") or state["question"]
         return [
             Send(
                 "consult",
                 ConsultTask(
-                    question=state["question"], plugin=p["name"], score=p["score"], history=history
+                    question=parts.question_for(state["route"], p["name"], question),
+                    plugin=p["name"],
+                    score=p["score"],
+                    history=[],
                 ),
             )
             for p in chosen
@@ -224,7 +265,12 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
 
     def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
         failed = degrade.failures(state.get("consults") or [])
-        route = {**state["route"], **({"failed": failed} if failed else {})}
+        route = {**state["route"], **extra.pop("route_update", {})}
+        route.update({"failed": failed} if failed else {})
+        if "origin" not in route:
+            mode = extra.get("mode", state.get("mode"))
+            sourced = mode in ("specialist", "multi") or extra.get("citations")
+            route["origin"] = desks.ORIGIN_KNOWLEDGE if sourced else desks.ORIGIN_GENERAL
         if failed:
             answer = f"{answer}\n\n{degrade.note(failed)}".strip()
         # The route and sources ride with the stored message, so a reopened thread shows them.
@@ -261,6 +307,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             only = consults[0]
             return _finish(state, only["answer"], citations=only["citations"])
         citations = [cit for c in grounded for cit in c["citations"]]
+        missing = [c for c in consults if c not in grounded]
         if len(grounded) == 1:
             answer = grounded[0]["answer"]
             usage: list[dict[str, Any]] = []
@@ -269,7 +316,8 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                 SystemMessage(prompts.COORDINATOR_SYSTEM + "\n\n" + prompts.MERGE_INSTRUCTIONS),
                 HumanMessage(
                     prompts.merge_user(
-                        state["question"], [(c["plugin"], c["answer"]) for c in grounded]
+                        state.get("standalone") or state["question"],
+                        [(c["plugin"], c["answer"]) for c in grounded],
                     )
                 ),
             ]
@@ -278,21 +326,42 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     runtime, runtime.coordinator_spec, merge, config, "merge"
                 )
                 usage = [record]
+                if not parts.complete(answer, grounded):  # a merge may not drop a part
+                    answer = parts.compose(state["route"], grounded)
+                    reason += (
+                        "; the merged answer left a part out, so each part is given as answered"
+                    )
             except BackendError as exc:  # each part still stands on its own
                 answer, usage = "\n\n".join(c["answer"] for c in grounded), []
                 reason += (
                     "; the coordinator could not be reached to merge the parts "
                     f"({str(exc).split(';')[0]})"
                 )
-        dropped = [c["plugin"] for c in consults if c not in grounded]
-        if dropped:
-            reason += f"; not grounded, left out: {', '.join(dropped)}"
-        return _finish(state, answer, citations=citations, usage=usage, reason=reason)
+        if missing:  # said, never dropped silently
+            answer = "\n\n".join([answer, *(parts.gap(state["route"], c) for c in missing)])
+            reason += f"; not found in the knowledge of: {', '.join(c['plugin'] for c in missing)}"
+        by_part = {"parts": parts.attribution(state["route"], consults, grounded)}
+        return _finish(
+            state, answer, citations=citations, usage=usage, reason=reason, route_update=by_part
+        )
 
     def after_synthesize(state: TurnState) -> str:
         return END if state.get("mode") != "escalated" else "coordinate"
 
     def coordinate(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
+        question = state.get("standalone") or state["question"]
+        if state["route"].get("origin") == desks.ORIGIN_REGISTRY:
+            return _finish(state, desks.directory(runtime.plugins), citations=[], usage=[])
+        if state.get("mode") == "coordinator" and runtime.off_topic == "decline":
+            return _finish(
+                state,
+                desks.decline(runtime.plugins),
+                citations=[],
+                usage=[],
+                reason=f"{state.get('reason', '')}; off-topic questions are declined "
+                "(FRONTDESK_OFF_TOPIC=decline)",
+                route_update={"origin": "declined"},
+            )
         system = prompts.COORDINATOR_SYSTEM
         citations: list[dict[str, Any]] = []
         escalated = state.get("mode") == "escalated"
@@ -303,8 +372,8 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         messages = fit_prompt(
             runtime.chat_model(runtime.coordinator_spec),
             [SystemMessage(system)],
-            _history(state, runtime.history_turns),
-            [HumanMessage(state["question"])],
+            _coordinator_history(state, runtime),
+            [HumanMessage(prompts.coordinator_user(question))],
             runtime.context_budget,
         )
         answer, record = call_model(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 SPECIALIST_RULES = (
@@ -10,10 +11,62 @@ SPECIALIST_RULES = (
     "know."
 )
 
+# Naming the model "frontdesk's coordinator" made the bundled 135M model answer English
+# questions in Spanish ("El Perú, el capital de Peru.") or talk about itself; this wording, with
+# the language named at the end of the question (coordinator_user), answered 5 of 5 probe
+# questions in English and 4 of 4 capitals right (BENCHMARKS.md, "Coordinator language").
 COORDINATOR_SYSTEM = (
-    "You are frontdesk's coordinator, a helpful general assistant. Answer clearly and briefly. "
-    "If you are not sure of a fact, say so."
+    "You are a helpful general assistant. Answer clearly and briefly. If you are not sure of a "
+    "fact, say so."
 )
+
+_ENGLISH = frozenset(
+    [
+        "the",
+        "is",
+        "are",
+        "was",
+        "were",
+        "what",
+        "how",
+        "who",
+        "when",
+        "where",
+        "why",
+        "which",
+        "can",
+        "could",
+        "do",
+        "does",
+        "did",
+        "i",
+        "you",
+        "my",
+        "of",
+        "and",
+        "to",
+        "should",
+        "it",
+        "this",
+        "that",
+        "with",
+        "for",
+    ]
+)
+
+
+def language_of(question: str) -> str | None:
+    """ "English" when the question is plainly English; None when it is not (or unclear)."""
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    hits = sum(w in _ENGLISH for w in words)
+    return "English" if words and hits and hits / len(words) >= 0.2 else None
+
+
+def coordinator_user(question: str) -> str:
+    """The question for the coordinator, ending with the language to answer in when known."""
+    language = language_of(question)
+    return f"{question}\nAnswer in {language}." if language else question
+
 
 MERGE_INSTRUCTIONS = (
     "Several specialists answered parts of the user's question. Combine their answers into one "

@@ -16,7 +16,9 @@ class Event:
     text belongs to the answer being shown; role `answer` carries the end of the answer that no
     model streamed, such as a part passed through unmerged or the note on a failed specialist,
     so the shown tokens always add up to the answer), `escalate` (data: reason; the text streamed so far
-    is replaced by the coordinator's), `answer` (data: the finished Answer as a dict).
+    is replaced by the coordinator's), `replace` (data: text — the whole answer, when it is not
+    what the shown tokens added up to: front ends show it instead), `answer` (data: the
+    finished Answer as a dict; its `answer` is the truth every front end renders).
     """
 
     kind: str

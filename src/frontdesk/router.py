@@ -84,6 +84,7 @@ class Route:
     scores: list[PluginScore] = field(default_factory=list)  # every plugin, best first
     llm_used: bool = False
     seconds: float = 0.0
+    parts: list[dict[str, str]] = field(default_factory=list)  # [{part, plugin}] per segment
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -93,6 +94,7 @@ class Route:
             "scores": [p.as_dict() for p in self.scores],
             "llm_used": self.llm_used,
             "seconds": round(self.seconds, 4),
+            "parts": list(self.parts),
         }
 
 
@@ -206,6 +208,10 @@ class Router:
         ]
         return sorted(scores, key=lambda s: s.rank, reverse=True)
 
+    def accepts(self, score: PluginScore) -> bool:
+        """Is this score confident for its plugin (at or above its accept threshold)?"""
+        return score.score >= self._thresholds(score.name).accept
+
     def _thresholds(self, name: str) -> Thresholds:
         for p in self.profiles:
             if p.plugin.name == name:
@@ -222,8 +228,15 @@ class Router:
         parts = segments(question)
         vectors = self.embedder.embed([question, *parts])
         whole = self.score_vector(vectors[0])
-        route = self._decide(question, whole, [self.score_vector(v) for v in vectors[1:]], chooser)
+        by_part = [self.score_vector(v) for v in vectors[1:]]
+        route = self._decide(question, whole, by_part, chooser)
         route.scores = whole
+        names = {p.name for p in route.plugins}
+        for part, scores in zip(parts, by_part, strict=True):
+            # Each part goes to the best of the chosen plugins for it: per-part attribution.
+            owner = next((s.name for s in scores if s.name in names), None)
+            if owner is not None and len(names) > 1:
+                route.parts.append({"part": part, "plugin": owner})
         route.seconds = time.perf_counter() - started
         return route
 

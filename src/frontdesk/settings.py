@@ -63,6 +63,12 @@ class Settings(BaseSettings):
     escalate: bool = Field(
         default=True, description="Send ungrounded specialist answers to the coordinator."
     )
+    off_topic: str = Field(
+        default="answer",
+        pattern=r"(?i)^(answer|decline)$",
+        description="Questions no plugin fits: 'answer' with the general model (labelled, no "
+        "sources) or 'decline' them without a model call.",
+    )
     api_keys: str = Field(
         default="", description="Comma-separated bearer keys for the API; empty: no auth."
     )

@@ -18,6 +18,7 @@ def extend_or_reset(left: list[Any] | None, right: list[Any] | None) -> list[Any
 class TurnState(TypedDict, total=False):
     messages: Annotated[list[BaseMessage], add_messages]  # the conversation, kept per thread
     question: str
+    standalone: str  # the question made standalone from the thread (followup.py)
     forced_plugin: str | None
     route: dict[str, Any]
     consults: Annotated[list[dict[str, Any]], extend_or_reset]

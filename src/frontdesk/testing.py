@@ -4,7 +4,8 @@ Importing this module registers the model backend `fake:<behaviour>`:
 
 - `fake:facts`     answers with the first fact it was given (a grounded specialist)
 - `fake:offtopic`  answers with something its facts never said (an ungrounded specialist)
-- `fake:echo`      answers "echo: <last user message>" (handy for the coordinator)
+- `fake:echo`      answers "echo: <last line of the last user message>" (handy for the
+                   coordinator; its "Answer in <language>." line is left out)
 - `fake:down`      raises ConnectionError, like a backend that is not running
 - `fake:script`    pops replies queued with `FakeChatModel.enqueue("...")`
 - `fake:slow`      answers `FakeChatModel.slow_words` words, one every `FakeChatModel.delay` s
@@ -72,8 +73,9 @@ class FakeChatModel(BaseChatModel):
             return facts[0] if facts else "I do not know."
         if self.behaviour == "offtopic":
             return OFFTOPIC
-        if self.behaviour == "echo":
-            return f"echo: {last.splitlines()[-1] if last else ''}"
+        if self.behaviour == "echo":  # the coordinator's "Answer in <language>." left out
+            lines = [ln for ln in last.splitlines() if not re.fullmatch(r"Answer in \w+\.", ln)]
+            return f"echo: {lines[-1] if lines else ''}"
         if self.behaviour == "slow":
             return " ".join(f"word{i}" for i in range(self.slow_words))
         if self.behaviour == "script":

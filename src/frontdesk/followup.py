@@ -1,0 +1,244 @@
+"""Follow-ups made standalone before routing and retrieval.
+
+"And in pots?", "What about the hydrangeas?", "Why?" or "And what is its population?" mean
+nothing to a router, a retriever or a specialist that sees only this turn. They are rewritten
+from the thread's previous (already standalone) question by rules: carry its topic — the noun
+phrase it was about — into the new question. Measured on the bundled 135M model, asking it to
+rewrite made things worse (it answered the question instead), so no model is called here.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+
+_LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\b[,\s]*", re.IGNORECASE)
+_ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<x>.+?)\s*\??$", re.IGNORECASE)
+_WHY = re.compile(r"^(?:why|how come|why so|why is that|why not)\s*\??$", re.IGNORECASE)
+_PREPOSITION = (
+    r"(?:in|on|for|with|without|at|after|before|during|by|under|inside|outside|from|to|"
+    r"into|over|near|if|when|while)"
+)
+# "when"/"while" start full questions as often as fragments: not taken as fragments.
+_FRAGMENT = re.compile(rf"^(?!when\b|while\b){_PREPOSITION}\b", re.IGNORECASE)
+_PRONOUN = re.compile(r"\b(it|its|they|them|their|he|him|his|she|her)\b", re.IGNORECASE)
+_POSSESSIVE = {"its", "their", "his", "her"}
+_PERSONAL = {"he", "him", "his", "she", "her"}
+# "Is it safe to…", "it is better if…": an `it` that points at nothing, not at the thread.
+_DUMMY_IT = re.compile(
+    r"\b(?:(?:is|was|would|will|isn't)\s+(it)|(it)(?:'s|\s+is|\s+was))\s+(?:\w+\s+){0,2}?"
+    r"(?:to|if|that|for|when|ok|okay)\b",
+    re.IGNORECASE,
+)
+_WH = re.compile(
+    r"^(?:how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
+    r"who|whom|whose|why)\s+",
+    re.IGNORECASE,
+)
+_AUX = re.compile(
+    r"^(?:do|does|did|is|are|was|were|can|could|should|shall|will|would|may|might|must|has|"
+    r"have|had)\s+",
+    re.IGNORECASE,
+)
+_BE = {"is", "are", "was", "were"}
+_SUBJECT = re.compile(r"^(?:i|you|we|one)\s+", re.IGNORECASE)
+_CUT = re.compile(rf"\s+{_PREPOSITION}\s+.*$", re.IGNORECASE)
+_PROPER = re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
+
+
+@dataclass
+class Standalone:
+    """The question as routing, retrieval and the models should see it."""
+
+    question: str  # standalone: the original when it needed no rewrite
+    followup: bool  # the question leans on the thread
+    previous: str | None = None  # the earlier question it leans on
+    plugin: str | None = None  # the plugin that answered the previous turn, if one did
+
+
+def previous_turn(messages: Sequence[BaseMessage]) -> tuple[str | None, str | None]:
+    """The thread's last question (its standalone form when stored) and the single plugin that
+    answered it (None for the coordinator or several plugins)."""
+    question, plugin = None, None
+    for i in range(len(messages) - 1, -1, -1):
+        msg = messages[i]
+        if isinstance(msg, AIMessage) and question is None and plugin is None:
+            meta = (msg.additional_kwargs or {}).get("frontdesk") or {}
+            route = meta.get("route") or {}
+            names = [p["name"] for p in route.get("plugins") or [] if isinstance(p, dict)]
+            plugin = names[0] if len(names) == 1 else None
+            question = route.get("standalone") or None
+        elif isinstance(msg, HumanMessage):
+            return question or str(msg.content), plugin
+    return question, plugin
+
+
+def earlier_questions(messages: Sequence[BaseMessage]) -> list[str]:
+    """The thread's questions, oldest first, in their standalone form where one was stored."""
+    out: list[str] = []
+    for i, msg in enumerate(messages):
+        if isinstance(msg, HumanMessage):
+            stored = None
+            if i + 1 < len(messages) and isinstance(messages[i + 1], AIMessage):
+                meta = (messages[i + 1].additional_kwargs or {}).get("frontdesk") or {}
+                stored = (meta.get("route") or {}).get("standalone")
+            out.append(stored or str(msg.content))
+    return out
+
+
+def names_in(question: str) -> list[str]:
+    """Capitalised names past a question's first word ("Peru", "Albert Einstein")."""
+    q = re.sub(r"^Why\? \((.*)\)$", r"\1", question.strip())  # our own "why" rewrite
+    q = _LEAD.sub("", q).rstrip("?!. ")
+    rest = _AUX.sub("", _WH.sub("", q))
+    found = [m.group(0) for m in _PROPER.finditer(rest) if m.start() > 0 or rest != q]
+    return [re.sub(r"'s?$", "", n) for n in found if n.lower() != "i"]
+
+
+_NOT_NOUNS = frozenset(
+    [
+        "it",
+        "its",
+        "they",
+        "them",
+        "their",
+        "he",
+        "him",
+        "his",
+        "she",
+        "her",
+        "i",
+        "you",
+        "we",
+        "was",
+        "were",
+        "is",
+        "are",
+        "did",
+        "do",
+        "does",
+        "had",
+        "has",
+        "have",
+        "be",
+        "been",
+    ]
+)
+
+
+def _looks_like_noun_phrase(phrase: str) -> bool:
+    """False for what the rules dig out of a question that had no object ("they have any",
+    "happened"): substituting it would make the question worse than leaving it."""
+    words = phrase.lower().split()
+    if not words or any(w in _NOT_NOUNS for w in words):
+        return False
+    return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
+
+
+def topic(question: str) -> str:
+    """The noun phrase a question is about: a name if it has one, else its object."""
+    q = _LEAD.sub("", question.strip()).rstrip("?!. ")
+    rest = _WH.sub("", q)
+    aux = _AUX.match(rest)
+    rest = _AUX.sub("", rest)
+    # Names (capitalised words past the first word) are what later pronouns point to; the
+    # first one is usually the question's subject.
+    names = names_in(question)
+    if names:
+        return names[0]
+    had_subject = bool(_SUBJECT.match(rest))
+    rest = _SUBJECT.sub("", rest)
+    words = rest.split()
+    if had_subject and len(words) > 1:
+        words = words[1:]  # the verb after "should I": rest, prune, water...
+    phrase = " ".join(words)
+    if "'s " in phrase:
+        phrase = phrase.split("'s ")[0]
+    if " of " in phrase:
+        phrase = phrase.rsplit(" of ", 1)[1]
+    phrase = _CUT.sub("", phrase).strip()
+    verb_last = aux and not had_subject and aux.group(0).split()[0].lower() not in _BE
+    if verb_last and " " in phrase:  # "do leftovers keep": the noun phrase, not the verb
+        phrase = phrase.rsplit(" ", 1)[0]
+    return phrase
+
+
+def _possessive(phrase: str) -> str:
+    return phrase + ("'" if phrase.endswith("s") else "'s")
+
+
+def _as_referent(phrase: str) -> str:
+    return re.sub(r"^(?:a|an)\s+", "the ", phrase, flags=re.IGNORECASE)
+
+
+def _sentence(text: str) -> str:
+    text = re.sub(r"\s+", " ", text).strip().rstrip("?.! ") + "?"
+    return text[0].upper() + text[1:]
+
+
+def _pronouns(question: str) -> list[re.Match[str]]:
+    dummies = {m.start(g) for m in _DUMMY_IT.finditer(question) for g in (1, 2) if m.group(g)}
+    return [m for m in _PRONOUN.finditer(question) if m.start() not in dummies]
+
+
+def is_followup(question: str) -> bool:
+    """Does the question lean on an earlier turn (a connector, a pronoun, or a fragment)?"""
+    q = question.strip()
+    words = q.rstrip("?!. ").split()
+    return bool(
+        _LEAD.match(q)
+        or _ABOUT.match(q)
+        or _WHY.match(q)
+        or _pronouns(q)
+        or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
+    )
+
+
+def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
+    """The follow-up as a question that stands on its own, from the previous question (and,
+    for a pronoun the previous question gives nothing for, the latest name in `earlier`)."""
+    q = _LEAD.sub("", question.strip()).strip()
+    prev = previous.strip()
+    subject = topic(prev)
+    names = [n for e in reversed(earlier) for n in names_in(e)[:1]]
+    if not _looks_like_noun_phrase(subject):  # "What happened in 1983?" names nobody
+        subject = names[0] if names else ""
+    about = _ABOUT.match(q)
+    if about:
+        new = about.group("x")
+        if subject and subject in prev:
+            return _sentence(prev.replace(subject, new, 1))
+        return _sentence(f"{prev.rstrip('?')}, about {new}")
+    if _WHY.match(q):
+        rest = _WH.sub("", _LEAD.sub("", prev))
+        if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"
+            return _sentence(f"Why {rest[0].lower() + rest[1:]}")
+        return f"Why? ({_sentence(prev)})"
+    pronouns = _pronouns(q)
+    if _FRAGMENT.match(q) and not pronouns:
+        return _sentence(f"{prev.rstrip('?!. ')} {q}")
+    if subject and pronouns:
+        referent = _as_referent(subject)
+        out, at = [], 0
+        for m in pronouns:
+            word = m.group(1).lower()
+            if word in _PERSONAL and not names_in(prev) and subject not in names:
+                continue  # "he" is a person: only a name may stand in for it
+            out += [q[at : m.start()], _possessive(referent) if word in _POSSESSIVE else referent]
+            at = m.end()
+        return _sentence("".join([*out, q[at:]]))
+    if len(q.rstrip("?!. ").split()) <= 3 and subject:
+        return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
+    return _sentence(q) if q else question.strip()
+
+
+def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:
+    """`question` made standalone from the thread `messages` (oldest first)."""
+    previous, plugin = previous_turn(messages)
+    if not previous or not is_followup(question):
+        return Standalone(question, False, previous, plugin)
+    earlier = earlier_questions(messages)
+    return Standalone(rewrite(question, previous, earlier), True, previous, plugin)
