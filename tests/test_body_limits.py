@@ -99,7 +99,14 @@ UPLOAD_HEAD = (
 def test_chunked_body_is_refused_at_the_limit(
     server: ThreadServer, path: str, content_type: str, head: bytes, limit: int
 ) -> None:
-    reply, sent = _send_chunked(server.port, path, content_type, head)
+    # Every attempt must be cut off near the limit. The 413 itself can be lost to a TCP reset
+    # that overtakes it when the server closes on unread data (a busy machine makes that
+    # likelier), so a lost answer is tried again, a wrong one never.
+    for _ in range(3):
+        reply, sent = _send_chunked(server.port, path, content_type, head)
+        assert sent < limit + 8 * 1024 * 1024 and sent < TOTAL // 4, sent
+        if reply:
+            break
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
     assert b'"code":"too_large"' in reply.replace(b" ", b"")
     # Refused near the limit: far from the 50 MB the client had to send (socket buffers
