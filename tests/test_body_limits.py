@@ -58,10 +58,11 @@ def _send_chunked(port: int, path: str, content_type: str, head: bytes) -> tuple
     sock.sendall(f"{len(head):x}\r\n".encode() + head + b"\r\n")
     sent, reply = len(head), b""
     payload = b"x" * CHUNK
+    poller = select.poll()  # not select.select: a long test run's descriptors pass 1024
+    poller.register(sock, select.POLLIN)
     try:
         while sent < TOTAL:
-            readable, _, _ = select.select([sock], [], [], 0)
-            if readable:
+            if poller.poll(0):
                 break
             sock.sendall(f"{CHUNK:x}\r\n".encode() + payload + b"\r\n")
             sent += CHUNK
