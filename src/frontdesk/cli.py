@@ -53,10 +53,10 @@ def _progress_bar() -> Any:
 def cmd_ask(args: argparse.Namespace) -> int:
     engine = _engine()
     if args.json:
-        _print_json(engine.ask(args.question, args.thread, args.plugin).as_dict())
+        _print_json(engine.ask(args.question, args.thread, args.plugin, args.doc).as_dict())
         return 0
     result: dict[str, Any] = {}
-    for event in engine.stream(args.question, args.thread, args.plugin):
+    for event in engine.stream(args.question, args.thread, args.plugin, document=args.doc):
         if event.kind == "route":
             names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in event.data["plugins"])
             print(
@@ -91,7 +91,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits = _engine().search(args.query, args.plugin, args.k)
+    hits = _engine().search(args.query, args.plugin, args.k, args.doc)
     if args.json:
         _print_json([h.as_dict() for h in hits])
         return 0
@@ -213,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--thread", help="conversation id: later questions see earlier turns")
     p.add_argument("--plugin", help="force this specialist")
+    p.add_argument("--doc", help="ask about this document of --plugin only (name as cited)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_ask)
 
@@ -226,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--plugin", required=True)
     p.add_argument("--k", type=int, default=4)
+    p.add_argument("--doc", help="search this document of the plugin only (name as cited)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,10 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=1)
     max_answer_tokens: int = Field(default=256, ge=1)
     context_window: int = Field(default=2048, ge=512)
+    retrieval: Literal["hybrid", "embedding"] = Field(
+        default="hybrid",
+        description="hybrid: keywords (BM25) fused with embeddings; embedding: embeddings only.",
+    )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
     probe_timeout: float = Field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage
 from langgraph.graph.message import add_messages
@@ -19,6 +19,7 @@ class TurnState(TypedDict, total=False):
     messages: Annotated[list[BaseMessage], add_messages]  # the conversation, kept per thread
     question: str
     forced_plugin: str | None
+    document: str | None  # retrieval restricted to this document of the forced plugin
     route: dict[str, Any]
     consults: Annotated[list[dict[str, Any]], extend_or_reset]
     usage: Annotated[list[dict[str, Any]], extend_or_reset]
@@ -35,3 +36,4 @@ class ConsultTask(TypedDict):
     plugin: str
     score: float
     history: list[BaseMessage]
+    document: NotRequired[str | None]
