@@ -182,6 +182,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from frontdesk.evaluate import format_report, load_cases, report, run_eval
+
+    if not 1 <= args.k <= 100:
+        raise InputError(f"--k must be between 1 and 100, not {args.k}")
+    cases = load_cases(Path(args.file))
+    engine = _engine()
+    bar = _progress_bar()
+    results = run_eval(
+        engine,
+        cases,
+        args.k,
+        args.force_plugin,
+        (lambda done, total: bar("questions", done, total)) if bar else None,
+    )
+    rep = report(results, args.k)
+    if args.json:
+        _print_json(rep)
+    else:
+        print("\n".join(format_report(rep)))
+    return 0
+
+
 def cmd_threads_list(args: argparse.Namespace) -> int:
     threads = _engine().threads(args.limit)
     if args.json:
@@ -236,6 +259,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="one question a line")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("eval", help="score answers against a JSONL file of reference answers")
+    p.add_argument(
+        "file", help='lines {"question", "plugin", "answers": [...], "thread"?, "document"?}'
+    )
+    p.add_argument("--k", type=int, default=3, help="chunks searched for hit@k (default 3)")
+    p.add_argument(
+        "--force-plugin", action="store_true", help="ask each line's plugin (no routing)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("plugins", help="list plugins (and broken manifests)")
     p.add_argument("--json", action="store_true")

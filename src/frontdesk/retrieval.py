@@ -1,4 +1,4 @@
-"""Keyword scoring (BM25) beside the embeddings, fused by reciprocal rank.
+"""Keyword scoring (BM25) beside the embeddings, fused into one ranking.
 
 Embeddings find meaning but miss exact terms: `--soft`, `-D`, a part number or a name carry
 little weight in a MiniLM vector. BM25 over tokens that keep such terms whole finds them. Each
@@ -134,7 +134,9 @@ def hybrid_search(
     k: int,
     document: str | None = None,
 ) -> list[Hit]:
-    """The k best chunks by reciprocal rank fusion of embedding and BM25 rankings."""
+    """The k best chunks by fusing embedding and BM25 rankings (FRONTDESK_RETRIEVAL: `hybrid`
+    weighs cosine similarity and max-normalised BM25 by FRONTDESK_KEYWORD_WEIGHT; `rrf` fuses
+    the two rankings by reciprocal rank)."""
     from frontdesk.store import _hit
 
     pool = max(4 * k, 20)
@@ -144,20 +146,41 @@ def hybrid_search(
         index = store.keywords.get(
             plugin, frozenset(live), lambda: _load_chunks(store, plugin, live)
         )
+        keyword = index.search(query, pool, document)
+        by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
+        missing = [c for c, _ in keyword if c.chunk_id not in by_id]
+        if missing:  # found by keywords only: their cosine similarity still says how close
+            got = store._collection(plugin).get(
+                ids=[c.chunk_id for c in missing], include=["embeddings"]
+            )
+            sims = dict(
+                zip(got["ids"], _cosines(np.asarray(got["embeddings"]), vector), strict=True)
+            )
+            for c in missing:
+                if c.chunk_id in sims:
+                    by_id[c.chunk_id] = _hit(
+                        plugin, c.chunk_id, c.text, c.meta, 1 - sims[c.chunk_id]
+                    )
     except Exception as exc:
         raise store._mark_broken(plugin, exc) from exc
-    keyword = index.search(query, pool, document)
-    order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])[:k]
-    by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
-    missing = [c for c, _ in keyword if c.chunk_id in order and c.chunk_id not in by_id]
-    if missing:  # found by keywords only: their cosine similarity still says how close they are
-        got = store._collection(plugin).get(
-            ids=[c.chunk_id for c in missing], include=["embeddings"]
+    if store.settings.retrieval == "rrf":
+        order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])
+    else:
+        order = weigh(
+            {cid: hit.score for cid, hit in by_id.items()},
+            {c.chunk_id: score for c, score in keyword},
+            store.settings.keyword_weight,
         )
-        sims = dict(zip(got["ids"], _cosines(np.asarray(got["embeddings"]), vector), strict=True))
-        for c in missing:
-            by_id[c.chunk_id] = _hit(plugin, c.chunk_id, c.text, c.meta, 1.0 - sims[c.chunk_id])
-    return [by_id[cid] for cid in order if cid in by_id]
+    return [by_id[cid] for cid in order if cid in by_id][:k]
+
+
+def weigh(cosine: dict[str, float], bm25: dict[str, float], weight: float) -> list[str]:
+    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none)."""
+    top = max(bm25.values(), default=0.0) or 1.0
+    fused = {
+        cid: (1 - weight) * cos + weight * bm25.get(cid, 0.0) / top for cid, cos in cosine.items()
+    }
+    return sorted(fused, key=lambda cid: -fused[cid])
 
 
 def _cosines(matrix: np.ndarray, vector: np.ndarray) -> list[float]:

@@ -53,9 +53,13 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=1)
     max_answer_tokens: int = Field(default=256, ge=1)
     context_window: int = Field(default=2048, ge=512)
-    retrieval: Literal["hybrid", "embedding"] = Field(
+    retrieval: Literal["hybrid", "rrf", "embedding"] = Field(
         default="hybrid",
-        description="hybrid: keywords (BM25) fused with embeddings; embedding: embeddings only.",
+        description="hybrid: cosine and BM25 keyword scores weighed (keyword_weight); rrf: the "
+        "two rankings fused by reciprocal rank; embedding: embeddings only.",
+    )
+    keyword_weight: float = Field(
+        default=0.4, ge=0.0, le=1.0, description="Share of the BM25 score in hybrid retrieval."
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
