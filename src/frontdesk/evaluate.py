@@ -57,8 +57,17 @@ def token_f1(prediction: str, references: Iterable[str]) -> float:
 
 
 def contains_answer(text: str, references: Iterable[str]) -> bool:
+    """A reference occurs in the text: as written (case and spacing aside, so `-d` must be
+    `-d`), or, when it has two words or more, after SQuAD normalisation."""
+    light = " ".join((text or "").lower().split())
     hay = f" {normalize(text)} "
-    return any(f" {normalize(r)} " in hay for r in references if normalize(r))
+    for ref in references:
+        plain = " ".join(ref.lower().split())
+        if plain and re.search(rf"(?<![\w-]){re.escape(plain)}(?![\w-])", light):
+            return True
+        if len(normalize(ref).split()) > 1 and f" {normalize(ref)} " in hay:
+            return True
+    return False
 
 
 @dataclass(frozen=True)
