@@ -61,10 +61,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--retrieval-only", action="store_true", help="hit@k per variant only")
     parser.add_argument("--home", help="a folder to keep the store in (reused when run again)")
     parser.add_argument("--json", help="write the results here")
-    parser.add_argument("--smoke", action="store_true", help="2 dialogs, 20 passages")
+    parser.add_argument("--smoke", action="store_true", help="1 dialog, 5 other passages")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.limit, args.passages = args.limit or 2, 20 if args.passages is None else args.passages
+        args.limit, args.passages = args.limit or 1, 5 if args.passages is None else args.passages
     every, dialogs = load(args.split, args.limit)
     passages = every
     if args.passages is not None:
