@@ -4,6 +4,7 @@ scoring, retrieval-only comparisons, and tables."""
 from __future__ import annotations
 
 import json
+import sys
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,7 +71,11 @@ def evaluate(
                 for c in cases
             )
         )
-    return report(run_eval(engine, cases, k, force_plugin), k)
+
+    def progress(done: int, total: int) -> None:
+        print(f"  {done}/{total} questions", file=sys.stderr, flush=True)
+
+    return report(run_eval(engine, cases, k, force_plugin, progress), k)
 
 
 def retrieval_variants(

@@ -68,6 +68,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--limit", type=int, help="first N questions of each set")
     parser.add_argument("--k", type=int, default=3, help="chunks for hit@k")
     parser.add_argument("--retrieval-only", action="store_true", help="hit@k per variant only")
+    parser.add_argument("--home", help="a folder to keep the stores in (reused when run again)")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--smoke", action="store_true", help="3 questions of each set")
     args = parser.parse_args(argv)
@@ -79,7 +80,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in sets:
         cases = load_cases(DATA / f"{name}_qa.jsonl")[: args.limit]
         with tempfile.TemporaryDirectory(prefix=f"fd-{name}-") as tmp:
-            work = Path(tmp)
+            work = Path(args.home) / name if args.home else Path(tmp)
             if name == "manpages":
                 git_plugin(work)
                 engine = qa.make_engine(work / "home", work / "plugins", bundled=False)

@@ -35,6 +35,7 @@ GIT_DOCS = {
     "fits every frame size sold since spring and ships with mounting screws and washers.",
     "frames.md": "# Frames\n\nEach frame bracket and each chain bracket is listed in the "
     "bracket catalogue with its frame bracket size.",
+    "mounts.md": "# Mounts\n\nA bracket mount holds a bottle bracket or a light bracket.",
 }
 
 
@@ -59,7 +60,7 @@ def _sources(hits: list) -> list[str]:
 
 def test_tokens_keep_flags_joined_terms_and_numbers() -> None:
     tokens = tokenize("Use git-stash --soft, -D or part 4711 (v2.1).")
-    for kept in ("git-stash", "--soft", "-d", "4711", "v2.1", "git", "stash", "soft"):
+    for kept in ("git-stash", "--soft", "-D", "4711", "v2.1", "git", "stash", "soft", "d"):
         assert kept in tokens
     assert "use" in tokens and "or" not in tokens  # stop words go
     assert "-" not in "".join(t for t in tokenize("a - b") if t.startswith("-"))
@@ -81,9 +82,9 @@ def test_an_exact_flag_the_embeddings_miss_is_found(
 
 def test_a_part_number_the_embeddings_miss_is_found(git_engine: Callable[..., Engine]) -> None:
     plain = git_engine(retrieval="embedding")
-    assert _sources(plain.search("bracket 4711", "git", k=1)) == ["frames.md"]
-    hits = git_engine().search("bracket 4711", "git", k=1)
-    assert _sources(hits) == ["parts.md"]
+    assert "parts.md" not in _sources(plain.search("bracket 4711", "git", k=2))
+    hits = git_engine().search("bracket 4711", "git", k=2)
+    assert "parts.md" in _sources(hits)
     assert 0 < hits[0].score <= 1  # still the cosine similarity, for grounding and display
 
 
@@ -104,7 +105,7 @@ def test_the_keyword_index_is_built_once_and_rebuilt_after_an_ingest(
 
 
 def test_search_and_answers_scoped_to_one_document(git_engine: Callable[..., Engine]) -> None:
-    eng = git_engine()
+    eng = git_engine(escalate=False)
     hits = eng.search("branch", "git", k=4, document="parts.md")
     assert hits and set(_sources(hits)) == {"parts.md"}
     answer = eng.ask("How do I rename a branch?", plugin="git", document="frames.md")
@@ -131,7 +132,7 @@ def test_cli_ask_and_search_take_doc(
 
 
 def test_api_metadata_document(git_engine: Callable[..., Engine]) -> None:
-    eng = git_engine()
+    eng = git_engine(escalate=False)
     with ThreadServer(build_app(eng, with_ui=False)) as srv:
 
         def ask(document: str, stream: bool = False) -> httpx.Response:

@@ -22,7 +22,9 @@ if TYPE_CHECKING:
 
 # A flag (`-D`, `--soft`, `--no-ff`) only where a word could start; then words, numbers and
 # joined terms (`git-stash`, `4711`, `v2.1`, `o'clock`).
-_TOKEN = re.compile(r"(?<![\w-])--?[a-z0-9][a-z0-9_-]*|[a-z0-9]+(?:[-_.'][a-z0-9]+)*")
+_TOKEN = re.compile(
+    r"(?<![\w-])--?[a-z0-9][a-z0-9_-]*|[a-z0-9]+(?:[-_.'][a-z0-9]+)*", re.IGNORECASE
+)
 _STOP_WORDS = (
     "a an and are as at be but by can do does for from had has have how i if in into is it its "
     "me my of on or so than that the their them then there these they this to was we were what "
@@ -33,13 +35,15 @@ RRF_K = 60  # the usual constant: ranks past the first few matter little
 
 
 def tokenize(text: str) -> list[str]:
-    """Lower-case tokens; joined terms and flags are kept whole and also split into parts."""
+    """Lower-case tokens, but flags keep their case (`-D` is not `-d`); joined terms and flags
+    are kept whole and also split into their parts."""
     out: list[str] = []
-    for tok in _TOKEN.findall(text.lower()):
+    for tok in _TOKEN.findall(text):
+        tok = tok if tok.startswith("-") else tok.lower()
         if tok in _STOP:
             continue
         out.append(tok)
-        bare = tok.lstrip("-")
+        bare = tok.lstrip("-").lower()
         parts = [p for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
         if len(parts) > 1 or bare != tok:
             out.extend(parts)
@@ -175,10 +179,14 @@ def hybrid_search(
 
 
 def weigh(cosine: dict[str, float], bm25: dict[str, float], weight: float) -> list[str]:
-    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none)."""
+    """Ids by a convex combination of both scores, each min-max scaled over the candidates
+    (a chunk the keywords did not find scores 0 there)."""
+    low, high = min(cosine.values(), default=0.0), max(cosine.values(), default=0.0)
+    span = (high - low) or 1.0
     top = max(bm25.values(), default=0.0) or 1.0
     fused = {
-        cid: (1 - weight) * cos + weight * bm25.get(cid, 0.0) / top for cid, cos in cosine.items()
+        cid: (1 - weight) * (cos - low) / span + weight * bm25.get(cid, 0.0) / top
+        for cid, cos in cosine.items()
     }
     return sorted(fused, key=lambda cid: -fused[cid])
 
