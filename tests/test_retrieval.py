@@ -33,9 +33,8 @@ GIT_DOCS = {
     "to a valid commit, so commits reachable only from it are lost to later garbage collection.",
     "parts.md": "# Spare parts\n\nReplacement chain tensioner bracket, catalogue number 4711, "
     "fits every frame size sold since spring and ships with mounting screws and washers.",
-    "frames.md": "# Frames\n\nEach frame bracket and each chain bracket is listed in the "
-    "bracket catalogue with its frame bracket size.",
-    "mounts.md": "# Mounts\n\nA bracket mount holds a bottle bracket or a light bracket.",
+    "frames.md": "# Brackets\n\nFrame bracket sizes.",
+    "mounts.md": "# Brackets\n\nBottle bracket mounts.",
 }
 
 
@@ -108,13 +107,13 @@ def test_search_and_answers_scoped_to_one_document(git_engine: Callable[..., Eng
     eng = git_engine(escalate=False)
     hits = eng.search("branch", "git", k=4, document="parts.md")
     assert hits and set(_sources(hits)) == {"parts.md"}
-    answer = eng.ask("How do I rename a branch?", plugin="git", document="frames.md")
-    assert {c["source"] for c in answer.citations} == {"frames.md"}
-    assert "bracket" in answer.answer  # the fake specialist repeats its first fact
+    answer = eng.ask("How do I rename a branch?", plugin="git", document="parts.md")
+    assert {c["source"] for c in answer.citations} == {"parts.md"}
+    assert "4711" in answer.answer  # the fake specialist repeats its first fact
     with pytest.raises(NotFoundError, match="no document 'nope.md'"):
         eng.ask("How do I rename a branch?", plugin="git", document="nope.md")
     with pytest.raises(InputError, match="needs its plugin"):
-        eng.ask("How do I rename a branch?", document="frames.md")
+        eng.ask("How do I rename a branch?", document="parts.md")
 
 
 def test_cli_ask_and_search_take_doc(
@@ -144,9 +143,9 @@ def test_api_metadata_document(git_engine: Callable[..., Engine]) -> None:
             }
             return httpx.post(f"{srv.url}/v1/chat/completions", json=body, timeout=30)
 
-        ok = ask("frames.md")
+        ok = ask("parts.md")
         assert ok.status_code == 200
-        assert {c["source"] for c in ok.json()["frontdesk"]["citations"]} == {"frames.md"}
+        assert {c["source"] for c in ok.json()["frontdesk"]["citations"]} == {"parts.md"}
         for stream in (False, True):
             missing = ask("nope.md", stream)
             assert missing.status_code == 404

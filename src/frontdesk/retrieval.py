@@ -179,14 +179,14 @@ def hybrid_search(
 
 
 def weigh(cosine: dict[str, float], bm25: dict[str, float], weight: float) -> list[str]:
-    """Ids by a convex combination of both scores, each min-max scaled over the candidates
-    (a chunk the keywords did not find scores 0 there)."""
-    low, high = min(cosine.values(), default=0.0), max(cosine.values(), default=0.0)
-    span = (high - low) or 1.0
+    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none).
+
+    Cosine similarity is already on a fixed scale and is used as it is: scaling it over the
+    candidates too (min-max) blows small differences up and buried exact-term hits (measured
+    on the git man pages, see BENCHMARKS.md); BM25 has no fixed scale, so the best is 1."""
     top = max(bm25.values(), default=0.0) or 1.0
     fused = {
-        cid: (1 - weight) * (cos - low) / span + weight * bm25.get(cid, 0.0) / top
-        for cid, cos in cosine.items()
+        cid: (1 - weight) * cos + weight * bm25.get(cid, 0.0) / top for cid, cos in cosine.items()
     }
     return sorted(fused, key=lambda cid: -fused[cid])
 

@@ -59,7 +59,7 @@ class Settings(BaseSettings):
         "two rankings fused by reciprocal rank; embedding: embeddings only.",
     )
     keyword_weight: float = Field(
-        default=0.4, ge=0.0, le=1.0, description="Share of the BM25 score in hybrid retrieval."
+        default=0.5, ge=0.0, le=1.0, description="Share of the BM25 score in hybrid retrieval."
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
