@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from benchmarks import conversations, escalation, pipeline, routing
+from benchmarks import conversations, escalation, pipeline, qa, routing
 from benchmarks.common import CLINC
 
 pytestmark = pytest.mark.integration
@@ -81,3 +81,35 @@ def test_conversations_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert followup["standalone"] == "What is Peru's population?"
     assert not any(t["repeats_previous"] for t in out["turns"])
     assert out["turns"][-1]["origin"] == "registry"
+
+
+def test_quac_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import quac
+
+    if not quac.QUAC.is_file():
+        pytest.fail(f"the QuAC sample is missing at {quac.QUAC}")
+    out = quac.main(["--smoke"])
+    assert "| run | questions |" in capsys.readouterr().out
+    assert out["split"] == "test" and out["dialogs"] == 1 and out["passages"] == 6
+    for run in ("scoped", "unscoped"):
+        overall = out["runs"][run]["overall"]
+        assert overall["questions"] == len(out["answers"][run]) >= 3
+        assert 0 <= overall["hit_at_k"] <= 1 and 0 <= overall["f1"] <= 1
+    # scoped answers cite the dialog's own passage only
+    scoped = out["answers"]["scoped"]
+    assert all(c == f"quac/{scoped[0]['document']}" for r in scoped for c in r["citations"])
+    hits = quac.main(["--smoke", "--retrieval-only", "--runs", "unscoped"])["retrieval"]
+    assert set(hits["unscoped"]) == {name for name, _ in qa.RETRIEVAL_VARIANTS}
+
+
+def test_reference_qa_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import reference_qa
+
+    out = reference_qa.main(["--smoke"])
+    assert "| run | questions |" in capsys.readouterr().out
+    examples, manpages = out["sets"]["examples"], out["sets"]["manpages"]
+    assert examples["overall"]["questions"] == manpages["overall"]["questions"] == 3
+    assert examples["overall"]["routing_accuracy"] is not None  # examples are routed
+    assert manpages["overall"]["routing_accuracy"] is None  # the git plugin is forced
+    assert manpages["ingest"]["documents"] == 3  # the pages its three questions are about
+    assert manpages["overall"]["hit_at_k"] is not None

@@ -3,6 +3,7 @@
 Model `frontdesk` routes automatically; `frontdesk/<plugin>` forces one specialist. A client
 that sends the whole conversation works statelessly; one that sends a thread id — header
 `X-Frontdesk-Thread`, or `metadata.thread_id` in the body — gets the server's memory of it.
+`metadata.document` (with `frontdesk/<plugin>`) asks about one document of that plugin.
 """
 
 from __future__ import annotations
@@ -239,11 +240,15 @@ def build_api(engine: Engine) -> APIRouter:
             raise _from_engine_error(exc) from exc
         thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
         owner = caller_of(request).owner
-        if thread:
-            try:  # here, so a streamed request for another's thread is a 404, not an SSE error
+        document = (body.metadata or {}).get("document")
+        try:  # here, so a streamed request for another's thread is a 404, not an SSE error
+            if thread:
                 engine.check_thread(str(thread), owner)
-            except FrontdeskError as exc:
-                raise _from_engine_error(exc) from None
+            if document is not None:  # "ask about this file": model frontdesk/<plugin>
+                engine.store.refresh()
+                engine.check_document(plugin, str(document))
+        except FrontdeskError as exc:
+            raise _from_engine_error(exc) from None
         history = [
             (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")
         ]
@@ -258,6 +263,7 @@ def build_api(engine: Engine) -> APIRouter:
                 cancel=cancel,
                 generation=options,
                 owner=owner,
+                document=None if document is None else str(document),
             )
 
         try:  # counted in (or refused) before anything else is awaited

@@ -55,13 +55,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     engine = _engine()
     if args.json:
-        _print_json(engine.ask(args.question, args.thread, args.plugin).as_dict())
+        _print_json(engine.ask(args.question, args.thread, args.plugin, args.doc).as_dict())
         return 0
     # On a terminal the answer streams; piped, only the graph's final answer is printed, so
     # what a script reads is exactly the answer (the one contract of every front end).
     live = sys.stdout.isatty()
     result: dict[str, Any] = {}
-    for event in engine.stream(args.question, args.thread, args.plugin):
+    for event in engine.stream(args.question, args.thread, args.plugin, document=args.doc):
         if event.kind == "route":
             names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in event.data["plugins"])
             print(
@@ -104,7 +104,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    hits = _engine().search(args.query, args.plugin, args.k)
+    hits = _engine().search(args.query, args.plugin, args.k, args.doc)
     if args.json:
         _print_json([h.as_dict() for h in hits])
         return 0
@@ -195,6 +195,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    from frontdesk.evaluate import format_report, load_cases, report, run_eval
+
+    if not 1 <= args.k <= 100:
+        raise InputError(f"--k must be between 1 and 100, not {args.k}")
+    cases = load_cases(Path(args.file))
+    engine = _engine()
+    bar = _progress_bar()
+    results = run_eval(
+        engine,
+        cases,
+        args.k,
+        args.force_plugin,
+        (lambda done, total: bar("questions", done, total)) if bar else None,
+    )
+    rep = report(results, args.k)
+    if args.json:
+        _print_json(rep)
+    else:
+        print("\n".join(format_report(rep)))
+    return 0
+
+
 def cmd_threads_list(args: argparse.Namespace) -> int:
     threads = _engine().threads(args.limit)
     if args.json:
@@ -226,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("question")
     p.add_argument("--thread", help="conversation id: later questions see earlier turns")
     p.add_argument("--plugin", help="force this specialist")
+    p.add_argument("--doc", help="ask about this document of --plugin only (name as cited)")
     p.add_argument("--json", action="store_true", help="print one JSON object")
     p.set_defaults(func=cmd_ask)
 
@@ -239,6 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("query")
     p.add_argument("--plugin", required=True)
     p.add_argument("--k", type=int, default=4)
+    p.add_argument("--doc", help="search this document of the plugin only (name as cited)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_search)
 
@@ -247,6 +272,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--file", help="one question a line")
     p.add_argument("--json", action="store_true", help="one JSON object a line")
     p.set_defaults(func=cmd_route)
+
+    p = sub.add_parser("eval", help="score answers against a JSONL file of reference answers")
+    p.add_argument(
+        "file", help='lines {"question", "plugin", "answers": [...], "thread"?, "document"?}'
+    )
+    p.add_argument("--k", type=int, default=3, help="chunks searched for hit@k (default 3)")
+    p.add_argument(
+        "--force-plugin", action="store_true", help="ask each line's plugin (no routing)"
+    )
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=cmd_eval)
 
     p = sub.add_parser("plugins", help="list plugins (and broken manifests)")
     p.add_argument("--json", action="store_true")

@@ -197,13 +197,26 @@ class Engine:
         self.__dict__.pop("router", None)  # knowledge changed: scores may too
         return reports
 
-    def search(self, query: str, plugin: str, k: int = 4) -> list[Hit]:
+    def search(self, query: str, plugin: str, k: int = 4, document: str | None = None) -> list[Hit]:
+        """The k best chunks of one plugin (of one of its documents, given `document`)."""
         self.check_question(query)
         self.plugin_set.get(plugin)
         if not 1 <= k <= 100:
             raise InputError(f"--k must be between 1 and 100, not {k}")
         self.store.refresh()
-        return self.store.search(plugin, query, k)
+        if document is not None:
+            self.check_document(plugin, document)
+        return self.store.search(plugin, query, k, document=document)
+
+    def check_document(self, plugin: str | None, document: str) -> None:
+        """InputError without a plugin; NotFoundError when the plugin has no such document."""
+        if not plugin:
+            raise InputError(f"asking about document '{document}' needs its plugin too")
+        if self.store.document_path(plugin, document) is None:
+            raise NotFoundError(
+                f"plugin '{plugin}' has no document '{document}' (names as citations give "
+                f"them; frontdesk search --plugin {plugin} shows some)"
+            )
 
     def plugin_info(self) -> list[dict[str, Any]]:
         """Every plugin with its model, knowledge and store figures; broken ones with errors."""
@@ -268,6 +281,7 @@ class Engine:
         cancel: threading.Event | None = None,
         owner: str = LOCAL_OWNER,
         generation: Generation | None = None,
+        document: str | None = None,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
@@ -277,6 +291,7 @@ class Engine:
         (raises Cancelled; nothing is stored). `generation` carries a client's token limit,
         stop sequences and instructions to the answering models. A thread belongs to the
         `owner` that started it; another owner gets NotFoundError, as if it did not exist.
+        `document` (with `plugin`) restricts retrieval to that one document.
         """
         question = self.check_question(question)
         if plugin:
@@ -285,6 +300,8 @@ class Engine:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
         self.store.refresh()  # another process may have ingested since the last question
+        if document is not None:
+            self.check_document(plugin, document)
         config: dict[str, Any] = {}
         if cancel is not None:
             config["callbacks"] = [_CancelOnToken(cancel)]
@@ -293,6 +310,7 @@ class Engine:
         state_in: dict[str, Any] = {
             "question": question,
             "forced_plugin": plugin,
+            "document": document,
             "consults": None,
             "usage": None,
             "citations": [],
@@ -383,9 +401,15 @@ class Engine:
             yield Event("token", {"text": rest, "role": "answer", "plugin": None, "answer": True})
         yield Event("answer", result)
 
-    def ask(self, question: str, thread_id: str | None = None, plugin: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        thread_id: str | None = None,
+        plugin: str | None = None,
+        document: str | None = None,
+    ) -> Answer:
         """Answer a question (the non-streaming form of `stream`)."""
-        for event in self.stream(question, thread_id, plugin):
+        for event in self.stream(question, thread_id, plugin, document=document):
             if event.kind == "answer":
                 data = event.data
                 return Answer(

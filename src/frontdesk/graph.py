@@ -213,6 +213,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     plugin=p["name"],
                     score=p["score"],
                     history=[],
+                    document=state.get("document"),
                 ),
             )
             for p in chosen
@@ -226,7 +227,9 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             said = {"retrieval": 0.0, "support": 0.0, "grounded": True, "reason": problem}
             consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
             return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
-        hits = runtime.store.search(plugin.name, question, k=plugin.top_k)
+        hits = runtime.store.search(
+            plugin.name, question, k=plugin.top_k, document=task.get("document")
+        )
         retrieval = hits[0].score if hits else 0.0
         evidence = select_evidence(question, hits, runtime.embedder)
         facts = [e.sentence for e in evidence]

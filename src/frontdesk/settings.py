@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -52,6 +53,14 @@ class Settings(BaseSettings):
     max_question_chars: int = Field(default=4000, ge=1)
     max_answer_tokens: int = Field(default=256, ge=1)
     context_window: int = Field(default=2048, ge=512)
+    retrieval: Literal["hybrid", "rrf", "embedding"] = Field(
+        default="hybrid",
+        description="hybrid: cosine and BM25 keyword scores weighed (keyword_weight); rrf: the "
+        "two rankings fused by reciprocal rank; embedding: embeddings only.",
+    )
+    keyword_weight: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Share of the BM25 score in hybrid retrieval."
+    )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
     probe_timeout: float = Field(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any, NotRequired, TypedDict
 
 from langchain_core.messages import BaseMessage
 from langgraph.graph.message import add_messages
@@ -20,6 +20,7 @@ class TurnState(TypedDict, total=False):
     question: str
     standalone: str  # the question made standalone from the thread (followup.py)
     forced_plugin: str | None
+    document: str | None  # retrieval restricted to this document of the forced plugin
     route: dict[str, Any]
     consults: Annotated[list[dict[str, Any]], extend_or_reset]
     usage: Annotated[list[dict[str, Any]], extend_or_reset]
@@ -36,3 +37,4 @@ class ConsultTask(TypedDict):
     plugin: str
     score: float
     history: list[BaseMessage]
+    document: NotRequired[str | None]

@@ -20,6 +20,7 @@ import numpy as np
 from frontdesk.embeddings import ChromaEmbeddings, Embedder
 from frontdesk.errors import BackendError, InputError
 from frontdesk.plugins import Plugin
+from frontdesk.retrieval import KeywordIndexes
 from frontdesk.settings import Settings
 from frontdesk.store_manifest import (
     STATE_COLLECTION,
@@ -82,6 +83,18 @@ class IngestReport:
         )
 
 
+def _hit(plugin: str, cid: str, doc: str, meta: Any, dist: float) -> Hit:
+    return Hit(
+        plugin=plugin,
+        chunk_id=cid,
+        source=str(meta["source"]),
+        source_name=str(meta.get("source_name", "")),
+        title=str(meta.get("title", "")),
+        score=1.0 - float(dist),
+        text=str(meta.get("text", doc)),
+    )
+
+
 # The store token each local Chroma folder's in-process instance was loaded at (see _sync_local).
 _LOADED: dict[str, str | None] = {}
 
@@ -97,6 +110,7 @@ class KnowledgeStore:
         self._collections: dict[str, Any] = {}
         self._manifests: dict[str, dict[str, DocRecord]] = {}
         self.broken: dict[str, str] = {}  # plugin -> what is wrong with its store
+        self.keywords = KeywordIndexes()  # built lazily, per plugin (see retrieval.py)
         self.client = self._open()
         self._token = read_token(self.client)
         if not settings.chroma_url:
@@ -227,12 +241,19 @@ class KnowledgeStore:
 
     # --- reading -------------------------------------------------------------------------
 
-    def _query(self, plugin: str, vector: np.ndarray, k: int) -> list[tuple[str, str, Any, float]]:
-        """The k nearest committed chunks as (id, document, metadata, distance)."""
+    def _query(
+        self, plugin: str, vector: np.ndarray, k: int, document: str | None = None
+    ) -> list[tuple[str, str, Any, float]]:
+        """The k nearest committed chunks as (id, document, metadata, distance), optionally
+        of one document only (by the name citations give it)."""
         if plugin in self.broken:
             raise self._broken_error(plugin)
         try:
             live = {r.version for r in self.manifest(plugin).values()}
+            if document is not None:
+                live = {
+                    r.version for r in self.manifest(plugin).values() if r.source_name == document
+                }
             if not live:
                 return []
             coll = self._collection(plugin)
@@ -240,7 +261,10 @@ class KnowledgeStore:
             # Chunks of versions being written (or orphaned by a crash) are skipped; ask for a
             # few more than k so that they rarely leave fewer than k.
             wanted = 2 * k + 2
-            res = coll.query(query_embeddings=[vector.tolist()], n_results=wanted, include=include)
+            scope = {"source_name": document} if document is not None else None
+            res = coll.query(
+                query_embeddings=[vector.tolist()], n_results=wanted, where=scope, include=include
+            )
             rows = list(
                 zip(
                     res["ids"][0],
@@ -346,25 +370,26 @@ class KnowledgeStore:
         return None
 
     def search(
-        self, plugin: str, query: str | None = None, k: int = 4, vector: np.ndarray | None = None
+        self,
+        plugin: str,
+        query: str | None = None,
+        k: int = 4,
+        vector: np.ndarray | None = None,
+        document: str | None = None,
     ) -> list[Hit]:
-        """The k chunks of `plugin` nearest to the query (score = cosine similarity)."""
+        """The k best chunks of `plugin` for the query: embeddings and keywords fused (see
+        retrieval.py), or embeddings alone without a query text or with FRONTDESK_RETRIEVAL=
+        embedding. `document` keeps one document's chunks only. score = cosine similarity."""
         if vector is None:
             if not query:
                 raise InputError("search needs a query")
             vector = self.embedder.embed([query])[0]
-        return [
-            Hit(
-                plugin=plugin,
-                chunk_id=cid,
-                source=str(meta["source"]),
-                source_name=str(meta.get("source_name", "")),
-                title=str(meta.get("title", "")),
-                score=1.0 - float(dist),
-                text=str(meta.get("text", doc)),
-            )
-            for cid, doc, meta, dist in self._query(plugin, vector, max(1, k))
-        ]
+        k = max(1, k)
+        if not query or self.settings.retrieval == "embedding":
+            return [_hit(plugin, *row) for row in self._query(plugin, vector, k, document)]
+        from frontdesk.retrieval import hybrid_search
+
+        return hybrid_search(self, plugin, query, vector, k, document)
 
     # --- writing -------------------------------------------------------------------------
 

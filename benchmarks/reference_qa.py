@@ -1,0 +1,116 @@
+"""Reference questions: the example plugins, and a plugin made from git's man pages.
+
+    python -m benchmarks.reference_qa --json benchmarks/results/reference_qa.json
+
+- `examples`: benchmarks/data/examples_qa.jsonl (questions written for this project from
+  knowledge/), asked of the bundled example plugins with routing (nothing forced).
+- `manpages`: benchmarks/data/manpages_qa.jsonl, asked of a plugin `git` built at run time in a
+  temporary folder from 31 of Debian's git man pages (`apt-get install -y git-man`), turned into
+  text by groff. The plugin is forced (it is the only one).
+`--retrieval-only` compares retrieval variants by hit@k without generating.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import qa
+from benchmarks.common import REPO, machine
+from frontdesk.evaluate import format_report, load_cases
+
+DATA = REPO / "benchmarks" / "data"
+MAN = Path("/usr/share/man/man1")
+_PAGES = (
+    "add bisect blame branch checkout cherry-pick clean clone commit config diff fetch grep init "
+    "log merge mv pull push rebase remote reset restore revert rm show stash status switch tag "
+    "worktree"
+)
+GIT_PAGES = _PAGES.split(" ")
+
+
+def man_to_text(page: Path) -> str:
+    """A man page as plain text (groff, no hyphenation, 100 columns, no overstrikes)."""
+    roff = subprocess.run(["zcat", str(page)], check=True, capture_output=True).stdout
+    cmd = ["groff", "-t", "-man", "-Tutf8", "-rHY=0", "-rLL=100n", "-P", "-cbou"]
+    return subprocess.run(cmd, input=roff, check=True, capture_output=True).stdout.decode()
+
+
+def git_plugin(root: Path, pages: list[str] = GIT_PAGES) -> None:
+    """Write plugin `git` with the man pages as .txt documents under `root`."""
+    if not shutil.which("groff") or not (MAN / "git-stash.1.gz").is_file():
+        sys.exit(
+            "the man-page set needs groff and git's man pages: apt-get install -y git-man groff"
+        )
+    knowledge = root / "git-man"
+    knowledge.mkdir(parents=True, exist_ok=True)
+    for name in pages:
+        (knowledge / f"git-{name}.txt").write_text(man_to_text(MAN / f"git-{name}.1.gz"))
+    qa.write_plugin(
+        root / "plugins",
+        "git",
+        "Git commands and their options, from git's reference manual pages.",
+        ["How do I stash untracked files?", "What does git reset --soft do?"],
+        knowledge,
+    )
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--set", choices=["examples", "manpages", "both"], default="both")
+    parser.add_argument("--limit", type=int, help="first N questions of each set")
+    parser.add_argument("--k", type=int, default=3, help="chunks for hit@k")
+    parser.add_argument("--retrieval-only", action="store_true", help="hit@k per variant only")
+    parser.add_argument("--home", help="a folder to keep the stores in (reused when run again)")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--smoke", action="store_true", help="3 questions a set, 3 man pages")
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.limit = args.limit or 3
+    sets = ["examples", "manpages"] if args.set == "both" else [args.set]
+    out: dict[str, Any] = {"machine": machine(), "date": time.strftime("%Y-%m-%d"), "sets": {}}
+    reports: dict[str, dict[str, Any]] = {}
+    for name in sets:
+        cases = load_cases(DATA / f"{name}_qa.jsonl")[: args.limit]
+        with tempfile.TemporaryDirectory(prefix=f"fd-{name}-") as tmp:
+            work = Path(args.home) / name if args.home else Path(tmp)
+            if name == "manpages":
+                # the smoke run's questions are about the first three of these pages
+                git_plugin(work, ["stash", "reset", "branch"] if args.smoke else GIT_PAGES)
+                engine = qa.make_engine(work / "home", work / "plugins", bundled=False)
+            else:
+                engine = qa.make_engine(work / "home", None, bundled=True)
+            ingest = qa.ingest(engine)
+            record: dict[str, Any] = {"questions": len(cases), "ingest": ingest}
+            if args.retrieval_only:
+                record["retrieval"] = qa.retrieval_variants(
+                    engine, cases, args.k, qa.RETRIEVAL_VARIANTS
+                )
+                print(
+                    f"{name} hit@{args.k}: "
+                    + ", ".join(f"{n} {v:.1%}" for n, v in record["retrieval"].items())
+                )
+            else:
+                rep = qa.evaluate(engine, cases, args.k, name == "manpages")
+                reports[name] = rep
+                print(f"--- {name}")
+                print("\n".join(format_report(rep)))
+                record.update({k: v for k, v in rep.items() if k != "results"})
+                record["answers"] = rep["results"]
+            out["sets"][name] = record
+    if reports:
+        print(qa.scores_table(reports, args.k))
+    if args.json:
+        Path(args.json).write_text(json.dumps(out, indent=1, ensure_ascii=False))
+    return out
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Keyword scoring (BM25) beside the embeddings, fused into one ranking.
+
+Embeddings find meaning but miss exact terms: `--soft`, `-D`, a part number or a name carry
+little weight in a MiniLM vector. BM25 over tokens that keep such terms whole finds them. Each
+plugin's keyword index is built from its committed chunks, lazily (on the first search that
+needs it), and rebuilt only when the plugin's live document versions change, so a new ingest
+is seen and a question never pays for a rebuild that nothing asked for.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from frontdesk.store import Hit, KnowledgeStore
+
+# A flag (`-D`, `--soft`, `--no-ff`) only where a word could start; then words, numbers and
+# joined terms (`git-stash`, `4711`, `v2.1`, `o'clock`).
+_TOKEN = re.compile(
+    r"(?<![\w-])--?[a-z0-9][a-z0-9_-]*|[a-z0-9]+(?:[-_.'][a-z0-9]+)*", re.IGNORECASE
+)
+_STOP_WORDS = (
+    "a an and are as at be but by can do does for from had has have how i if in into is it its "
+    "me my of on or so than that the their them then there these they this to was we were what "
+    "when where which who why will with would you your"
+)
+_STOP = frozenset(_STOP_WORDS.split(" "))
+RRF_K = 60  # the usual constant: ranks past the first few matter little
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case tokens, but flags keep their case (`-D` is not `-d`); joined terms and flags
+    are kept whole and also split into their parts."""
+    out: list[str] = []
+    for tok in _TOKEN.findall(text):
+        tok = tok if tok.startswith("-") else tok.lower()
+        if tok in _STOP:
+            continue
+        out.append(tok)
+        bare = tok.lstrip("-").lower()
+        parts = [p for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
+        if len(parts) > 1 or bare != tok:
+            out.extend(parts)
+    return out
+
+
+@dataclass(frozen=True)
+class Chunk:
+    chunk_id: str
+    text: str
+    meta: dict[str, object]
+
+
+class KeywordIndex:
+    """BM25 over one plugin's committed chunks."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        import bm25s
+
+        self.chunks = list(chunks)
+        self._bm25 = bm25s.BM25()
+        corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]  # bm25s needs a token
+        if corpus:
+            self._bm25.index(corpus, show_progress=False)
+
+    def search(self, query: str, n: int, document: str | None = None) -> list[tuple[Chunk, float]]:
+        """The `n` best chunks with a positive score (optionally of one document only)."""
+        tokens = tokenize(query)
+        if not tokens or not self.chunks:
+            return []
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
+        if document is not None:
+            keep = np.array([c.meta.get("source_name") == document for c in self.chunks])
+            scores = np.where(keep, scores, 0.0)
+        order = np.argsort(-scores, kind="stable")[:n]
+        return [(self.chunks[i], float(scores[i])) for i in order if scores[i] > 0]
+
+
+class KeywordIndexes:
+    """One keyword index per plugin, keyed by the plugin's live document versions."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._built: dict[str, tuple[frozenset[str], KeywordIndex]] = {}
+
+    def get(
+        self, plugin: str, versions: frozenset[str], load: Callable[[], list[Chunk]]
+    ) -> KeywordIndex:
+        with self._lock:  # one build per change, even with several questions arriving at once
+            built = self._built.get(plugin)
+            if built is None or built[0] != versions:
+                built = (versions, KeywordIndex(load()))
+                self._built[plugin] = built
+            return built[1]
+
+
+def fuse(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = None) -> list[str]:
+    """Reciprocal rank fusion: ids ordered by the sum of weight / (RRF_K + rank)."""
+    weights = weights or [1.0] * len(rankings)
+    score: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, cid in enumerate(ranking):
+            score[cid] = score.get(cid, 0.0) + weight / (RRF_K + rank + 1)
+    return sorted(score, key=lambda cid: -score[cid])
+
+
+def _load_chunks(store: KnowledgeStore, plugin: str, live: set[str]) -> list[Chunk]:
+    """The committed chunks of a plugin, read in pages (the store may hold many)."""
+    coll = store._collection(plugin)
+    out: list[Chunk] = []
+    page, offset = 2000, 0
+    while True:
+        got = coll.get(
+            where={"version": {"$in": sorted(live)}},
+            include=["documents", "metadatas"],
+            limit=page,
+            offset=offset,
+        )
+        ids = got["ids"]
+        for cid, doc, meta in zip(ids, got["documents"] or [], got["metadatas"] or [], strict=True):
+            out.append(Chunk(cid, str(doc or ""), dict(meta or {})))
+        if len(ids) < page:
+            return out
+        offset += page
+
+
+def hybrid_search(
+    store: KnowledgeStore,
+    plugin: str,
+    query: str,
+    vector: np.ndarray,
+    k: int,
+    document: str | None = None,
+) -> list[Hit]:
+    """The k best chunks by fusing embedding and BM25 rankings (FRONTDESK_RETRIEVAL: `hybrid`
+    weighs cosine similarity and max-normalised BM25 by FRONTDESK_KEYWORD_WEIGHT; `rrf` fuses
+    the two rankings by reciprocal rank)."""
+    from frontdesk.store import _hit
+
+    pool = max(4 * k, 20)
+    dense = store._query(plugin, vector, pool, document)
+    try:
+        live = {r.version for r in store.manifest(plugin).values()}
+        index = store.keywords.get(
+            plugin, frozenset(live), lambda: _load_chunks(store, plugin, live)
+        )
+        keyword = index.search(query, pool, document)
+        by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
+        missing = [c for c, _ in keyword if c.chunk_id not in by_id]
+        if missing:  # found by keywords only: their cosine similarity still says how close
+            got = store._collection(plugin).get(
+                ids=[c.chunk_id for c in missing], include=["embeddings"]
+            )
+            sims = dict(
+                zip(got["ids"], _cosines(np.asarray(got["embeddings"]), vector), strict=True)
+            )
+            for c in missing:
+                if c.chunk_id in sims:
+                    by_id[c.chunk_id] = _hit(
+                        plugin, c.chunk_id, c.text, c.meta, 1 - sims[c.chunk_id]
+                    )
+    except Exception as exc:
+        raise store._mark_broken(plugin, exc) from exc
+    if store.settings.retrieval == "rrf":
+        order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])
+    else:
+        order = weigh(
+            {cid: hit.score for cid, hit in by_id.items()},
+            {c.chunk_id: score for c, score in keyword},
+            store.settings.keyword_weight,
+        )
+    return [by_id[cid] for cid in order if cid in by_id][:k]
+
+
+def weigh(cosine: dict[str, float], bm25: dict[str, float], weight: float) -> list[str]:
+    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none).
+
+    Cosine similarity is already on a fixed scale and is used as it is: scaling it over the
+    candidates too (min-max) blows small differences up and buried exact-term hits (measured
+    on the git man pages, see BENCHMARKS.md); BM25 has no fixed scale, so the best is 1."""
+    top = max(bm25.values(), default=0.0) or 1.0
+    fused = {
+        cid: (1 - weight) * cos + weight * bm25.get(cid, 0.0) / top for cid, cos in cosine.items()
+    }
+    return sorted(fused, key=lambda cid: -fused[cid])
+
+
+def _cosines(matrix: np.ndarray, vector: np.ndarray) -> list[float]:
+    norms = np.linalg.norm(matrix, axis=1) * (np.linalg.norm(vector) or 1.0)
+    return [float(x) for x in (matrix @ vector) / np.where(norms == 0, 1.0, norms)]

@@ -1,0 +1,120 @@
+"""`frontdesk eval`: scores computed through the engine, on scripted models and hash embeddings."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from frontdesk import cli
+from frontdesk.declines import is_decline
+from frontdesk.engine import Engine
+from frontdesk.errors import InputError
+from frontdesk.evaluate import load_cases, normalize, report, run_eval, token_f1
+from frontdesk.settings import Settings
+from frontdesk.testing import FakeChatModel, HashEmbedder
+
+LINES = [
+    {
+        "question": "How long should I rest a steak?",
+        "plugin": "kitchen",
+        "answers": ["eight minutes"],
+    },
+    {"question": "Can I freeze cooked rice?", "plugin": "kitchen", "answers": ["within one hour"]},
+    {"question": "When should I prune my roses?", "plugin": "garden", "answers": []},
+    {
+        "question": "How often should I water tomatoes?",
+        "plugin": "garden",
+        "answers": ["three times a week"],
+        "thread": "t 1",
+    },
+    {
+        "question": "And how deeply?",
+        "plugin": "garden",
+        "answers": ["deeply"],
+        "thread": "t 1",
+        "document": "tomatoes.md",
+    },
+]
+REPLIES = [
+    "Rest it for eight minutes.",
+    "The kitchen notes don't cover freezing.",
+    "The garden notes do not cover that.",
+    "Water them three times a week.",
+    "Water them deeply.",
+]
+
+
+def test_squad_normalisation_and_token_f1() -> None:
+    assert normalize("The Cat's  hat, a RED one!") == "cats hat red one"
+    assert token_f1("the red hat", ["Red hat"]) == 1.0
+    assert token_f1("a red cap", ["red hat", "blue cap"]) == pytest.approx(0.5)
+    assert token_f1("nothing alike", ["red hat"]) == 0.0
+
+
+def test_is_decline_matches_the_shared_phrases() -> None:
+    assert is_decline("The cooking notes don\u2019t cover freezing rice.")
+    assert is_decline("That is NOT in the documents.")
+    assert is_decline("The notes do not\ncover it.")
+    assert not is_decline("Rest a steak for five minutes; covering it keeps it warm.")
+
+
+@pytest.fixture
+def scripted(make_settings: Callable[..., Settings]) -> Engine:
+    eng = Engine(
+        make_settings(default_model="fake:script", escalate=False), embedder=HashEmbedder()
+    )
+    eng.ingest()
+    FakeChatModel.enqueue(*REPLIES)
+    return eng
+
+
+def _write(tmp_path: Path, lines: list[dict[str, object]]) -> Path:
+    path = tmp_path / "eval.jsonl"
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines))
+    return path
+
+
+def test_eval_scores_routing_retrieval_f1_and_declines(scripted: Engine, tmp_path: Path) -> None:
+    cases = load_cases(_write(tmp_path, LINES))
+    rep = report(run_eval(scripted, cases, k=2), k=2)
+    results = rep["results"]
+    assert [r["answer"] for r in results] == REPLIES  # every question reached its specialist
+    assert [r["routed"] for r in results] == ["kitchen", "kitchen", "garden", "garden", "garden"]
+    assert [r["follow_up"] for r in results] == [False, False, False, False, True]
+    assert results[4]["route_ok"] is None  # a document forces its plugin: routing not scored
+    assert results[4]["citations"] == ["garden/tomatoes.md"]
+    overall = rep["overall"]
+    assert overall["routing_accuracy"] == 1.0
+    assert overall["hit_at_k"] == 1.0
+    assert overall["decline_precision"] == 0.5 and overall["decline_recall"] == 1.0
+    assert overall["wrongly_declined"] == 0.25
+    assert overall["correct"] == 0.8
+    assert overall["f1_follow_ups"] == pytest.approx(token_f1("Water them deeply.", ["deeply"]))
+    assert rep["plugins"]["kitchen"]["correct"] == 0.5
+    assert [w["question"] for w in rep["worst"]] == ["Can I freeze cooked rice?"]
+    assert scripted.threads() == []  # the eval's threads are deleted afterwards
+
+
+def test_eval_cli_json_and_bad_lines(
+    scripted: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(cli, "_engine", lambda: scripted)
+    path = _write(tmp_path, LINES[:2])
+    assert cli.main(["eval", str(path), "--json", "--k", "1"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["k"] == 1 and out["overall"]["questions"] == 2
+    assert cli.main(["eval", str(path)]) == 0
+    printed = capsys.readouterr().out
+    assert "hit@3" in printed and "worst questions:" in printed
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"question": "x", "plugin": null, "answers": []}\n{"answers": []}\n')
+    assert cli.main(["eval", str(bad)]) == InputError.exit_code
+    assert f"{bad}:2: not an eval line" in capsys.readouterr().err
+    with pytest.raises(InputError, match="needs its 'plugin'"):
+        load_cases(_write(tmp_path, [{"question": "q", "answers": [], "document": "a.md"}]))
