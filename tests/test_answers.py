@@ -84,7 +84,7 @@ def test_selection_prefers_the_sentence_with_what_was_asked_and_the_exact_option
         "left alone. With --hard both are overwritten. Resetting is often used to undo commits."
     )
     hit = Hit("git", "c1", "reset.md", "reset.md", "", 0.9, text)
-    sel = answering.select("What does --soft do in git reset?", [hit], HashEmbedder())
+    sel = answering.select("What does --soft do?", [hit], HashEmbedder())
     assert sel.best is not None and "--soft" in sel.best.sentence
 
 
@@ -132,7 +132,7 @@ def test_the_readme_steak_question_never_shows_the_roast_time(
     assert "15" not in answer["answer"] and "30" not in answer["answer"]
     assert "5 minutes" in answer["answer"] and answer["answer"].startswith("“")
     assert answer["citations"][0]["source"] == "resting.md"
-    assert answer["consults"][0]["generated"] == "15 to 30 minutes"
+    assert answer["consults"][0]["grounding"]["generated"] == "15 to 30 minutes"
     # Nothing unchecked was streamed: the tokens add up to the checked answer.
     shown = "".join(e.data["text"] for e in events if e.kind == "token" and e.data["answer"])
     assert shown == answer["answer"]

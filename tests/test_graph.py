@@ -63,7 +63,7 @@ def test_unsupported_specialist_answer_is_replaced_by_its_evidence(
     events = list(eng.stream("How long should I rest a steak?"))
     answer = events[-1].data
     assert answer["route"]["mode"] == "specialist" and not answer["reached_coordinator"]
-    assert answer["consults"][0]["generated"] == OFFTOPIC
+    assert answer["consults"][0]["grounding"]["generated"] == OFFTOPIC
     assert answer["answer"] == "“Rest a thick steak for eight minutes before cutting it.”"
     assert "quoted" in answer["consults"][0]["grounding"]["reason"]
 

@@ -26,6 +26,9 @@ from frontdesk.grounding import content_words
 from frontdesk.store import Hit
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
+# Below this chunk similarity nothing retrieved is about the question (the floor the grounding
+# check used before); QuAC's scoped passages never fall below it, so the gate could not learn it.
+MIN_RETRIEVAL = 0.30
 
 # Blank lines, headings and list items end a sentence; a wrapped line inside a paragraph does not.
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:#|[-*+] |\d+[.)] |\|))")
@@ -245,7 +248,8 @@ def select(
         Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i]))
         for i in np.argsort(-scores)
     ]
-    return Selection(ranked, confidence, confidence >= model.threshold)
+    relevant = max(hit.score for hit in hits) >= MIN_RETRIEVAL
+    return Selection(ranked, confidence, relevant and confidence >= model.threshold)
 
 
 def has_negation(text: str) -> bool:

@@ -55,8 +55,8 @@ def declined(
     return {
         "plugin": plugin,
         "answer": decline_text(plugin, question),
-        "declined": True,
         "grounding": {
+            "declined": True,
             "retrieval": round(retrieval, 4),
             "support": 0.0,
             "confidence": round(selection.confidence, 4),
@@ -87,9 +87,9 @@ def verified(
     return {
         "plugin": plugin,
         "answer": verdict.answer,
-        "generated": said,
-        "repaired": verdict.repaired,
         "grounding": {
+            "generated": said,  # what the model said, before the checks
+            "repaired": verdict.repaired,
             "retrieval": round(retrieval, 4),
             "support": 1.0 if verdict.supported else 0.0,
             "confidence": round(selection.confidence, 4),
