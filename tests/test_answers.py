@@ -174,3 +174,10 @@ def test_escalation_only_where_the_coordinator_can_know_more(
     coordinator: str, specialist: str, helps: bool
 ) -> None:
     assert escalation.helps(coordinator, specialist) is helps
+
+
+def test_a_question_in_the_notes_is_never_the_answer() -> None:
+    text = "Can I freeze cooked rice? Yes: cool it within an hour and freeze it in flat bags."
+    hit = Hit("cooking", "c1", "rice.md", "rice.md", "", 0.9, text)
+    sel = answering.select("Can I freeze cooked rice?", [hit], HashEmbedder())
+    assert sel.best is not None and sel.best.sentence.startswith("Yes")

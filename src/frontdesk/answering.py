@@ -221,7 +221,8 @@ def default_model() -> AnswerModel:
 
 
 def candidates(hits: list[Hit]) -> list[tuple[Hit, str]]:
-    return [(hit, s) for hit in hits for s in split_sentences(hit.text)]
+    # A question in the notes (an FAQ heading) restates what was asked; it never answers it.
+    return [(hit, s) for hit in hits for s in split_sentences(hit.text) if not s.endswith("?")]
 
 
 def select(
