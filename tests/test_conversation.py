@@ -153,9 +153,13 @@ def test_coordinator_on_a_bundled_model_gets_no_raw_history(
     assert _coordinator_history(state, eng) == []  # type: ignore[arg-type]
 
 
-def test_multi_part_question_marks_the_part_not_found_and_attributes_each_part(
+def test_multi_part_question_answers_every_part_from_its_own_notes(
     tmp_path: Path, make_settings: Callable[..., Settings]
 ) -> None:
+    """The garden's model invents; its part is still answered, from the garden's own notes
+    (the claim check replaces the invention by the evidence), and each part keeps its sources."""
+    from frontdesk.testing import OFFTOPIC
+
     root = tmp_path / "mixed"
     for name, (desc, examples, docs) in MINI_PLUGINS.items():
         model = "fake:offtopic" if name == "garden" else None
@@ -164,14 +168,25 @@ def test_multi_part_question_marks_the_part_not_found_and_attributes_each_part(
     eng.ingest()
     answer = eng.ask("How long should I rest a steak, and when should I prune my roses?")
     assert answer.route["mode"] == "multi"
-    assert answer.answer.startswith("Rest a thick steak for eight minutes")
-    assert 'Not found in garden\'s knowledge ("when should I prune my roses")' in answer.answer
+    assert "Rest a thick steak for eight minutes" in answer.answer
+    assert "Prune bush roses in late winter" in answer.answer
+    assert OFFTOPIC not in answer.answer
+    assert answer.answer.index("steak") < answer.answer.index("roses")  # the question's order
     parts = {p["plugin"]: p for p in answer.route["parts"]}
     assert parts["kitchen"]["part"] == "How long should I rest a steak"
     assert parts["kitchen"]["answered"] and parts["kitchen"]["citations"][0]["source"] == "steak.md"
-    assert parts["garden"]["answered"] is False and parts["garden"]["citations"] == []
-    assert all(c["plugin"] == "kitchen" for c in answer.citations)
-    assert "not found in the knowledge of: garden" in answer.route["reason"]
+    assert parts["garden"]["answered"] and parts["garden"]["citations"][0]["source"] == "roses.md"
+
+
+def test_a_part_without_a_grounded_answer_is_said_not_found() -> None:
+    from frontdesk import parts
+
+    route = {"parts": [{"plugin": "garden", "part": "when should I prune my roses"}]}
+    text = parts.gap(route, {"plugin": "garden", "answer": "The garden notes don't cover it."})
+    assert text == (
+        'Not found in garden\'s knowledge ("when should I prune my roses"): '
+        "that part is not answered."
+    )
 
 
 def test_each_plugin_is_asked_its_own_part(engine: Engine) -> None:

@@ -17,13 +17,22 @@ from langchain_core.runnables.config import merge_configs
 from langgraph.graph import END, START, StateGraph
 from langgraph.types import Send
 
-from frontdesk import degrade, desks, generation, parts, prompts
+from frontdesk import (
+    answering,
+    degrade,
+    desks,
+    escalation,
+    generation,
+    parts,
+    prompts,
+    specialist,
+)
 from frontdesk.context import fit_prompt
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError, BackendTimeout, Cancelled
-from frontdesk.evidence import Evidence, select_evidence
+from frontdesk.evidence import Evidence
 from frontdesk.followup import standalone
-from frontdesk.grounding import assess, content_words
+from frontdesk.grounding import content_words
 from frontdesk.plugins import Plugin
 from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
 from frontdesk.state import ConsultTask, TurnState
@@ -201,9 +210,11 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         chosen = state["route"]["plugins"]
         if not chosen:
             return "coordinate"
-        # Specialists get the standalone question (their part of it) and no raw history: with
-        # history the bundled model answered earlier questions again (steak for "Can I freeze
-        # cooked rice?"); the rewrite already carries what the thread adds.
+        # Specialists get the standalone question (their part of it) and no raw history in their
+        # prompt: with history the bundled model answered earlier questions again (steak for
+        # "Can I freeze cooked rice?"); the rewrite already carries what the thread adds. The
+        # last turn still rides along for selection only (the next answer tends to follow the
+        # previous one in the notes).
         question = state.get("standalone") or state["question"]
         return [
             Send(
@@ -212,7 +223,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     question=parts.question_for(state["route"], p["name"], question),
                     plugin=p["name"],
                     score=p["score"],
-                    history=[],
+                    history=_history(state, 1),
                     document=state.get("document"),
                 ),
             )
@@ -231,8 +242,13 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             plugin.name, question, k=plugin.top_k, document=task.get("document")
         )
         retrieval = hits[0].score if hits else 0.0
-        evidence = select_evidence(question, hits, runtime.embedder)
-        facts = [e.sentence for e in evidence]
+        previous = specialist.previous_answer(task["history"])
+        selection = answering.select(question, hits, runtime.embedder, previous)
+        if not selection.covered:  # no model call: an honest gap beats an invented answer
+            gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
+            return {"consults": [gap], "usage": []}
+        evidence = selection.evidence()
+        facts = [c.sentence for c in evidence]
         try:
             messages = fit_prompt(
                 runtime.chat_model(plugin.model),
@@ -243,28 +259,21 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     ),
                     AIMessage(prompts.EXAMPLE_ANSWER),
                 ],
-                task["history"],
+                [],  # no raw history in the prompt (see dispatch)
                 [HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts)))],
                 runtime.context_budget,
             )
-            answer, record = call_model(
-                runtime, plugin.model, messages, config, "specialist", plugin.name
+            # Not streamed: the answer is shown only once its claims are checked.
+            quiet = merge_configs(config, {"tags": ["nostream"]})
+            generated, record = call_model(
+                runtime, plugin.model, messages, quiet, "specialist", plugin.name
             )
         except BackendError as exc:  # the other parts still answer; synthesize decides
             return {"consults": [degrade.failed_consult(plugin.name, plugin.model, exc)]}
-        grounding = assess(answer, question, facts, retrieval)
-        return {
-            "consults": [
-                {
-                    "plugin": plugin.name,
-                    "answer": answer,
-                    "grounding": grounding.as_dict(),
-                    "citations": [_citation(h) for h in _cited(answer, evidence)],
-                    "facts": [{"text": e.sentence, "citation": _citation(e.hit)} for e in evidence],
-                }
-            ],
-            "usage": [record],
-        }
+        consult = specialist.verified(
+            plugin.name, question, generated, selection, evidence, retrieval, _citation
+        )
+        return {"consults": [consult], "usage": [record]}
 
     def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
         failed = degrade.failures(state.get("consults") or [])
@@ -301,7 +310,13 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         if failed and not consults:
             raise degrade.nothing_left(failed)
         reason = state.get("reason", "") + (f"; {degrade.reason(failed)}" if failed else "")
-        grounded = [c for c in consults if c["grounding"]["grounded"] or not runtime.escalate]
+        grounded = [
+            c
+            for c in consults
+            if c["grounding"]["grounded"]
+            or not runtime.escalate
+            or not escalation.helps(runtime.coordinator_spec, runtime.plugins[c["plugin"]].model)
+        ]
         if not grounded:
             why = "; ".join(f"{c['plugin']}: {c['grounding']['reason']}" for c in consults)
             reason = f"{reason}; escalated to the coordinator ({why})"

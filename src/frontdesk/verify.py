@@ -1,0 +1,139 @@
+"""Every claim of a generated answer, checked against the evidence it was given.
+
+Word overlap alone passed wrong answers (a steak answered with a roast's "15 to 30 minutes":
+every word of it is in the chunk). So each claim (sentence) of the answer must hold up against
+the *selected* evidence sentences:
+- numbers: each number in the claim appears in the evidence, with the same unit after it;
+- negation: the claim and the evidence sentence it rests on agree on not/never/no;
+- key terms: the claim's content words beyond the question's are found in the evidence, and a
+  claim that only restates the question is no answer.
+Claims that fail are dropped; if none is left the answer becomes the evidence itself, quoted.
+The same checks run whatever the model, so a weak model can make an answer less fluent, never
+wrong.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from frontdesk.answering import has_negation
+from frontdesk.grounding import content_words
+
+MIN_KEY_TERMS = 0.7  # share of a claim's new content words that the evidence must hold
+
+_WORDS = {
+    "zero": "0",
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "six": "6",
+    "seven": "7",
+    "eight": "8",
+    "nine": "9",
+    "ten": "10",
+    "eleven": "11",
+    "twelve": "12",
+    "fifteen": "15",
+    "twenty": "20",
+    "thirty": "30",
+    "forty": "40",
+    "fifty": "50",
+    "sixty": "60",
+    "hundred": "100",
+}
+_NUM = re.compile(
+    r"(?<![\w.])(\d+(?:[.,]\d+)*|" + "|".join(_WORDS) + r")(?![\w])(?:\s*(°\s*[CF]|%|[a-zA-Z]+))?",
+    re.I,
+)
+_CLAIM = re.compile(r"(?<=[.!?;])\s+|\n+")
+_YES_NO = re.compile(r"^(?:yes|no|yeah|nope)\b[,.!]?\s*", re.I)
+
+
+def _number(token: str) -> str:
+    token = token.lower()
+    token = _WORDS.get(token, token)
+    return token.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", token) else token
+
+
+def numbers(text: str) -> list[tuple[str, str]]:
+    """(number, the word after it) pairs; spelled-out numbers count as digits."""
+    out = []
+    for m in _NUM.finditer(text):
+        unit = (m.group(2) or "").replace(" ", "").lower()
+        out.append((_number(m.group(1)), unit[:3]))
+    return out
+
+
+def numbers_not_in(text: str, evidence: str) -> list[str]:
+    """Numbers in `text` that `evidence` never states (ignoring units)."""
+    known = {n for n, _ in numbers(evidence)}
+    return sorted({n for n, _ in numbers(text) if n not in known and not n.isalpha()})
+
+
+@dataclass(frozen=True)
+class Verdict:
+    answer: str  # what may be shown: the supported claims, or the quoted evidence
+    supported: bool  # every claim held up
+    repaired: bool  # claims were dropped or the evidence replaced the answer
+    problems: list[str] = field(default_factory=list)
+
+
+def _is_unit(word: str) -> bool:
+    return bool(word) and word not in {"to", "and", "or", "of", "a", "an", "the"}
+
+
+def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
+    """Why `claim` is not supported by `facts`, or None when it is."""
+    evidence = " ".join(facts)
+    stated = numbers(evidence)
+    known = {n for n, _ in stated}
+    for n, unit in numbers(claim):
+        if n not in known:
+            return f"number {n} is not in the evidence"
+        units = {u for m, u in stated if m == n}
+        # "8 to 10 minutes": a joining word after a number says nothing about its unit.
+        if _is_unit(unit) and units and unit not in units and all(map(_is_unit, units)):
+            return f"'{n} {unit}…' is not what the evidence says about {n}"
+    body = _YES_NO.sub("", claim)
+    words = set(content_words(body))
+    if not words:
+        return None
+    asked = set(content_words(question))
+    new = words - asked
+    if not new:
+        return "it restates the question"
+    have = set(content_words(evidence))
+    share = len(new & have) / len(new)
+    if share < MIN_KEY_TERMS:
+        return f"only {share:.0%} of its key terms are in the evidence"
+    basis = max(facts, key=lambda f: len(words & set(content_words(f))))
+    if has_negation(body) != has_negation(basis):
+        return "it flips a negation of the evidence"
+    return None
+
+
+def quote(facts: list[str]) -> str:
+    """The evidence itself as the answer."""
+    return "“" + " ".join(facts) + "”"
+
+
+def verify(answer: str, question: str, facts: list[str]) -> Verdict:
+    """Keep the claims of `answer` that `facts` support; otherwise answer with the facts."""
+    if not facts:
+        return Verdict(answer, False, False, ["no evidence"])
+    claims = [c.strip() for c in _CLAIM.split(answer.strip()) if c.strip(" -*\n\t")]
+    kept, problems = [], []
+    for claim in claims:
+        why = check_claim(claim, question, facts)
+        if why is None:
+            kept.append(claim)
+        else:
+            problems.append(f"“{claim[:60]}”: {why}")
+    if not problems and kept:
+        return Verdict(answer.strip(), True, False, [])
+    if kept and any(content_words(_YES_NO.sub("", c)) for c in kept):
+        return Verdict(" ".join(kept), False, True, problems)
+    return Verdict(quote(facts), False, True, problems or ["empty answer"])

@@ -1,0 +1,34 @@
+"""The README's own example with the real bundled models: the answer says what the notes say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from frontdesk.engine import Engine
+from frontdesk.settings import Settings
+from frontdesk.verify import numbers_not_in
+
+REPO = Path(__file__).resolve().parents[1]
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    home: Path = tmp_path_factory.mktemp("home")
+    eng = Engine(Settings(home=home, plugins_path="", entry_point_plugins=False))
+    eng.ingest(["cooking"])
+    return eng
+
+
+def test_how_long_to_rest_a_steak_gives_the_steak_times_not_the_roast_times(real: Engine) -> None:
+    answer = real.ask("How long should I rest a steak?")
+    consult = answer.consults[0]
+    assert consult["plugin"] == "cooking" and answer.route["mode"] == "specialist"
+    assert "5 minutes" in answer.answer or "8 to 10 minutes" in answer.answer
+    assert "15" not in answer.answer and "30" not in answer.answer
+    notes = (REPO / "knowledge" / "cooking" / "resting-and-cooking-meat.md").read_text()
+    assert numbers_not_in(answer.answer, notes) == []
+    assert any(c["source"] == "resting-and-cooking-meat.md" for c in answer.citations)
