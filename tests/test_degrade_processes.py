@@ -104,11 +104,13 @@ def test_host_killed_mid_stream_ends_the_stream_cleanly_and_stores_nothing(
             if not line:
                 continue
             lines.append(line)
-            if '"content": "' in line and '"content": ""' not in line and host.proc.poll() is None:
-                host.kill()  # the first tokens are out: now the host dies
+            if host.proc.poll() is None:
+                # The stream is open and the specialist is generating (its words come slowly;
+                # a specialist's answer is shown only once checked, so none is out yet): now
+                # the host dies under it.
+                host.kill()
     assert lines[-1] == "data: [DONE]"
     shown = [json.loads(x[6:]) for x in lines[:-1]]
-    assert any(c.get("choices") and c["choices"][0]["delta"].get("content") for c in shown)
     error = shown[-1]["error"]
     assert error["code"] == "backend_unavailable" and spec in error["message"]
     assert eng.history("cut") == []

@@ -37,6 +37,8 @@ LINES = [
         "thread": "t 1",
         "document": "tomatoes.md",
     },
+    # Not in the kitchen's notes at all: the specialist declines without a model call.
+    {"question": "How should I bake bread in the kitchen?", "plugin": "kitchen", "answers": []},
 ]
 REPLIES = [
     "Rest it for eight minutes.",
@@ -81,20 +83,33 @@ def test_eval_scores_routing_retrieval_f1_and_declines(scripted: Engine, tmp_pat
     cases = load_cases(_write(tmp_path, LINES))
     rep = report(run_eval(scripted, cases, k=2), k=2)
     results = rep["results"]
-    assert [r["answer"] for r in results] == REPLIES  # every question reached its specialist
-    assert [r["routed"] for r in results] == ["kitchen", "kitchen", "garden", "garden", "garden"]
-    assert [r["follow_up"] for r in results] == [False, False, False, False, True]
+    answers = [r["answer"] for r in results]
+    # What the specialists said, after the claim checks: the scripted model's decline for the
+    # rice (which its notes do cover) and its answer for the roses were replaced by the notes.
+    assert answers[0] == REPLIES[0] and answers[3:5] == REPLIES[3:5]
+    assert "within one hour" in answers[1] and "late winter" in answers[2]
+    assert answers[5].startswith("The kitchen notes don't cover")
+    assert [r["routed"] for r in results] == [
+        "kitchen",
+        "kitchen",
+        "garden",
+        "garden",
+        "garden",
+        "kitchen",
+    ]
+    assert [r["follow_up"] for r in results] == [False, False, False, False, True, False]
     assert results[4]["route_ok"] is None  # a document forces its plugin: routing not scored
     assert results[4]["citations"] == ["garden/tomatoes.md"]
     overall = rep["overall"]
     assert overall["routing_accuracy"] == 1.0
     assert overall["hit_at_k"] == 1.0
-    assert overall["decline_precision"] == 0.5 and overall["decline_recall"] == 1.0
-    assert overall["wrongly_declined"] == 0.25
-    assert overall["correct"] == 0.8
+    # One decline, right; two questions marked unanswerable (the roses one is answered).
+    assert overall["decline_precision"] == 1.0 and overall["decline_recall"] == 0.5
+    assert overall["wrongly_declined"] == 0.0
+    assert overall["correct"] == pytest.approx(5 / 6, abs=1e-3)
     assert overall["f1_follow_ups"] == pytest.approx(token_f1("Water them deeply.", ["deeply"]))
-    assert rep["plugins"]["kitchen"]["correct"] == 0.5
-    assert [w["question"] for w in rep["worst"]] == ["Can I freeze cooked rice?"]
+    assert rep["plugins"]["kitchen"]["correct"] == 1.0
+    assert [w["question"] for w in rep["worst"]] == ["When should I prune my roses?"]
     assert scripted.threads() == []  # the eval's threads are deleted afterwards
 
 
@@ -105,10 +120,10 @@ def test_eval_cli_json_and_bad_lines(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     monkeypatch.setattr(cli, "_engine", lambda: scripted)
-    path = _write(tmp_path, LINES[:2])
+    path = _write(tmp_path, LINES[:3])  # the roses answer counts as wrong: a worst question
     assert cli.main(["eval", str(path), "--json", "--k", "1"]) == 0
     out = json.loads(capsys.readouterr().out)
-    assert out["k"] == 1 and out["overall"]["questions"] == 2
+    assert out["k"] == 1 and out["overall"]["questions"] == 3
     assert cli.main(["eval", str(path)]) == 0
     printed = capsys.readouterr().out
     assert "hit@3" in printed and "worst questions:" in printed

@@ -112,6 +112,8 @@ def fuse(rankings: Sequence[Sequence[str]], weights: Sequence[float] | None = No
 
 def _load_chunks(store: KnowledgeStore, plugin: str, live: set[str]) -> list[Chunk]:
     """The committed chunks of a plugin, read in pages (the store may hold many)."""
+    if not live:  # nothing committed yet (a first ingest not finished): no chunks to index
+        return []
     coll = store._collection(plugin)
     out: list[Chunk] = []
     page, offset = 2000, 0
