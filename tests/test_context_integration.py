@@ -29,7 +29,7 @@ def test_a_thread_longer_than_the_context_window_keeps_answering(tmp_path: Path)
         bundled_plugins=False,
         entry_point_plugins=False,
         router_llm=False,
-    )  # every question goes to the coordinator: SmolLM2 with the thread's history
+    )  # every question goes to the coordinator: SmolLM2
     engine = Engine(settings, embedder=HashEmbedder())
     budget = settings.context_window - settings.max_answer_tokens
     prompts: list[int] = []
@@ -39,8 +39,9 @@ def test_a_thread_longer_than_the_context_window_keeps_answering(tmp_path: Path)
         (usage,) = answer.usage
         assert usage["model"] == "llamacpp:smollm2"
         prompts.append(usage["input_tokens"])
-    # The prompts really were large, stayed within the window, and still carried history.
-    assert max(prompts) > settings.context_window // 2
-    assert all(p <= budget for p in prompts), prompts
-    assert prompts[-1] > prompts[0]
+    # Every prompt stayed within the window although the thread's turns together are far past
+    # it (at fa95dc4 the third turn failed: "Requested tokens (2303) exceed context window").
+    # A bundled coordinator is now given no raw history at all (it repeated earlier answers);
+    # trimming for models that do get history is covered with fake models in test_memory.py.
+    assert all(400 < p <= budget for p in prompts), prompts
     assert len(engine.history("long")) == 2 * len(TOPICS)

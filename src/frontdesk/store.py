@@ -99,6 +99,19 @@ def _hit(plugin: str, cid: str, doc: str, meta: Any, dist: float) -> Hit:
 _LOADED: dict[str, str | None] = {}
 
 
+def _rows(res: Any) -> list[tuple[str, str, Any, float]]:
+    """One Chroma query's results as (id, document, metadata, distance) rows."""
+    return list(
+        zip(
+            res["ids"][0],
+            res["documents"][0],
+            res["metadatas"][0],
+            res["distances"][0],
+            strict=True,
+        )
+    )
+
+
 class KnowledgeStore:
     """The knowledge stores of every plugin (one Chroma collection each, plus its manifest)."""
 
@@ -265,33 +278,18 @@ class KnowledgeStore:
             res = coll.query(
                 query_embeddings=[vector.tolist()], n_results=wanted, where=scope, include=include
             )
-            rows = list(
-                zip(
-                    res["ids"][0],
-                    res["documents"][0],
-                    res["metadatas"][0],
-                    res["distances"][0],
-                    strict=True,
-                )
-            )
+            rows = _rows(res)
             # A deleted chunk can still come back from the index for a moment, without metadata.
             hits = [r for r in rows if (r[2] or {}).get("version") in live]
             if len(hits) < k and len(rows) == wanted:
+                committed = {"version": {"$in": sorted(live)}}
                 res = coll.query(
                     query_embeddings=[vector.tolist()],
                     n_results=k,
-                    where={"version": {"$in": sorted(live)}},
+                    where={"$and": [committed, scope]} if scope else committed,
                     include=include,
                 )
-                hits = list(
-                    zip(
-                        res["ids"][0],
-                        res["documents"][0],
-                        res["metadatas"][0],
-                        res["distances"][0],
-                        strict=True,
-                    )
-                )
+                hits = _rows(res)
         except BackendError:
             raise
         except Exception as exc:
