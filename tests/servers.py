@@ -13,6 +13,19 @@ from pathlib import Path
 
 import httpx
 
+# Headless Chromium on a closed network: without the background-networking flags it keeps
+# trying to reach Google's hosts.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -16,13 +16,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from frontdesk.errors import error_json
 from frontdesk.settings import Settings
 
 LOCAL = "local"
@@ -166,10 +166,8 @@ def cross_site(method: str, path: str, headers: dict[str, str]) -> str | None:
 
 
 def _error(status: int, message: str, code: str) -> tuple[int, bytes, list[tuple[bytes, bytes]]]:
-    body = {
-        "error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}
-    }
-    return status, json.dumps(body).encode(), [(b"content-type", b"application/json")]
+    body = error_json(message, "invalid_request_error", code)
+    return status, body, [(b"content-type", b"application/json")]
 
 
 class AccessMiddleware:

@@ -65,3 +65,11 @@ class Cancelled(FrontdeskError):
 
     exit_code = 130
     http_status = 499
+
+
+def error_json(message: str, kind: str, code: str) -> bytes:
+    """A body in OpenAI's error shape, for the middlewares that answer before the app does."""
+    import json
+
+    error = {"message": message, "type": kind, "param": None, "code": code}
+    return json.dumps({"error": error}).encode()

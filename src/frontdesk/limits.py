@@ -10,11 +10,11 @@ upload route, the default body limit for everything else.
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from frontdesk.errors import error_json
 from frontdesk.settings import Settings
 
 UPLOAD_ROUTE = "/gradio_api/upload"
@@ -39,13 +39,8 @@ def limit_for(path: str, settings: Settings) -> tuple[int, str]:
 
 async def _refuse(send: Send, limit: int, setting: str) -> None:
     """Send the 413 and its body, leaving the response open (see `_close`)."""
-    error = {
-        "message": f"request body over {limit} bytes ({setting}); send less",
-        "type": "invalid_request_error",
-        "param": None,
-        "code": "too_large",
-    }
-    body = json.dumps({"error": error}).encode()
+    message = f"request body over {limit} bytes ({setting}); send less"
+    body = error_json(message, "invalid_request_error", "too_large")
     await send(
         {
             "type": "http.response.start",

@@ -14,7 +14,6 @@ OpenAI's error shape (when nothing has been sent yet).
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import re
 import time
@@ -22,6 +21,8 @@ import uuid
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from frontdesk.errors import error_json
 
 log = logging.getLogger("frontdesk.requests")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_.:@-]{1,128}$")
@@ -54,8 +55,7 @@ def configure(level: str) -> None:
 
 
 def error_body(message: str) -> bytes:
-    error = {"message": message, "type": "server_error", "param": None, "code": "internal_error"}
-    return json.dumps({"error": error}).encode()
+    return error_json(message, "server_error", "internal_error")
 
 
 class RequestLog:

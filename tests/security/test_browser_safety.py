@@ -16,20 +16,11 @@ import pytest
 from frontdesk.settings import Settings
 from frontdesk.testing import FakeChatModel
 
+from ..servers import CHROMIUM_ARGS
 from .attack import fake_server
 
 pytestmark = pytest.mark.browser
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 EVIL_HTML = """<html><head><title>Kettle care</title></head><body>
 <h1>Kettle care</h1><p>Descale a kettle with citric acid once a month.</p>
 <script>document.title = 'PWNED'; window.pwned = true;
@@ -73,7 +64,7 @@ def page(server: Any) -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         pg = browser.new_page(viewport={"width": 1280, "height": 900})
         pg.goto(server.url + "/")
         pg.wait_for_selector("#question textarea", timeout=60_000)
