@@ -39,6 +39,7 @@ class Calibration:
     plugins: dict[str, Thresholds] = field(default_factory=dict)
     model: RoutingModel | None = None
     report: dict[str, Any] = field(default_factory=dict)
+    labels: list[tuple[str, str | None]] = field(default_factory=list)  # routing corrections
 
     def save(self, home: Path) -> Path:
         home.mkdir(parents=True, exist_ok=True)
@@ -55,6 +56,7 @@ class Calibration:
             "default": asdict(self.default),
             "plugins": {k: asdict(v) for k, v in self.plugins.items()},
             "report": self.report,
+            "labels": [list(pair) for pair in self.labels],
         }
         tmp.write_text(json.dumps(data, indent=2))
         tmp.replace(path)  # never a half-written calibration
@@ -75,6 +77,7 @@ def load_calibration(home: Path) -> Calibration | None:
         plugins={k: Thresholds(**v) for k, v in data.get("plugins", {}).items()},
         model=model,
         report=data.get("report", {}),
+        labels=[(str(q), None if n is None else str(n)) for q, n in data.get("labels", [])],
     )
 
 

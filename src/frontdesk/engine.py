@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
 
@@ -30,7 +30,7 @@ from frontdesk.memory import Memory
 from frontdesk.models import ModelOptions, load_chat_model
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
-from frontdesk.router import Route, Router, Thresholds
+from frontdesk.router import Route, Router
 from frontdesk.settings import Settings
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 from frontdesk.uploads import Saved, save_upload
@@ -93,17 +93,18 @@ class Engine:
 
     @cached_property
     def router(self) -> Router:
-        from frontdesk.calibration import load_calibration
+        from frontdesk.routing_fit import engine_router
 
-        calib = load_calibration(self.settings.home)
-        return Router(
-            list(self.plugins.values()),
-            self.embedder,
-            knowledge=self.store.best_score,
-            thresholds=calib.plugins if calib else {},
-            default=calib.default if calib else Thresholds(),
-            model=calib.model if calib else None,
-        )
+        # Fitted from the plugins' own material when no calibration fits them (routing_fit.py).
+        return engine_router(self)
+
+    def refit_routing(self, extra_labels: Sequence[tuple[str, str | None]] = ()) -> dict[str, Any]:
+        """Refit routing with labels (question, right plugin or None), with safeguards: kept
+        only if held-out labels and the plugins' examples route no worse (routing_fit.refit)."""
+        from frontdesk.routing_fit import refit_engine
+
+        with self._lock:
+            return refit_engine(self, extra_labels)
 
     @cached_property
     def admission(self) -> Admission:
@@ -194,6 +195,10 @@ class Engine:
     ) -> list[IngestReport]:
         targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
         reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
+        from frontdesk import routing_summaries
+
+        for p in targets:  # the router's knowledge summaries, made once per ingest
+            routing_summaries.refresh(self.store, p.name)
         self.__dict__.pop("router", None)  # knowledge changed: scores may too
         return reports
 

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -23,18 +24,16 @@ import numpy as np
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
+from frontdesk.routing_index import NEIGHBOURS
 
 log = logging.getLogger("frontdesk.router")
 
 KnowledgeScorer = Callable[[str, np.ndarray], "float | None"]  # (plugin, vector) -> best chunk
 LLMChooser = Callable[[str, list[Plugin]], "list[str] | None"]
 SHARPNESS = 30.0  # turns similarities into a distribution comparable with the model's
-NEIGHBOURS = (
-    3  # a plugin's anchor score: mean of its 3 nearest (best out-of-scope rejection on CLINC val)
-)
 
 
-def combine(parts: list[float]) -> float:
+def combine(parts: list[float]) -> float:  # the per-plugin form of RoutingIndex's sum
     """One score from several similarities: the strongest decides, agreement nudges it up."""
     best = max(parts)
     return best + 0.1 * (sum(parts) / len(parts) - best)
@@ -129,36 +128,55 @@ class Router:
         thresholds: dict[str, Thresholds] | None = None,
         default: Thresholds | None = None,
         model: RoutingModel | None = None,
+        summaries: dict[str, np.ndarray] | None = None,
+        labels: Sequence[tuple[str, str | None]] = (),
+        cache: Path | None = None,
     ) -> None:
+        """`summaries` (knowledge centroids per plugin) replace the per-plugin `knowledge`
+        queries; `labels` (question, plugin or None) from corrections become anchors; `cache`
+        is the file where anchor embeddings are kept between start-ups."""
         from threadpoolctl import threadpool_limits
+
+        from frontdesk.routing_index import AnchorCache, RoutingIndex, description_phrases
 
         # numpy's BLAS threads spin after each product and steal both cores from the
         # embedding model's next pass: measured with 15k anchors on 2 cores, p95 routing went
         # from 120 ms to 17 ms with BLAS on one thread. Our products are small; one is enough.
         threadpool_limits(1, "blas")
         self.embedder = embedder
-        self.knowledge = knowledge
+        self.knowledge = knowledge if summaries is None else None
         self.default = default or Thresholds()
         names = [p.name for p in plugins]
         # A model fitted for another set of plugins would rank the wrong things.
         self.model = model if model is not None and model.classes == names else None
         thresholds = thresholds or {}
+        extra: dict[str, list[str]] = {n: [] for n in names}
+        vetoes: list[str] = []
+        for text, name in labels:
+            if name is None:
+                vetoes.append(text)
+            elif name in extra:
+                extra[name].append(text)
         texts: list[str] = []
+        per_plugin: list[list[str]] = []
         for p in plugins:
+            own = list(p.anchors) + description_phrases(p.description) + extra[p.name]
+            per_plugin.append(own)
             texts.append(p.description)
-            texts.extend(p.anchors)
-        vectors = embedder.embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+            texts.extend(own)
+        embed = AnchorCache(embedder, cache).embed
+        vectors = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
+        self._vetoes = embed(vetoes) if vetoes else None
         self.profiles: list[_Profile] = []
         i = 0
-        for p in plugins:
-            n = len(p.anchors)
+        for p, own in zip(plugins, per_plugin, strict=True):
+            n = len(own)
             self.profiles.append(
                 _Profile(
                     p, vectors[i], vectors[i + 1 : i + 1 + n], thresholds.get(p.name, self.default)
                 )
             )
             i += 1 + n
-        # One matrix for all anchors: a question costs one product, not one per plugin.
         dims = vectors.shape[1] if len(vectors) else 1
         self._descriptions = np.array([p.description for p in self.profiles]).reshape(-1, dims)
         counts = [len(p.anchors) for p in self.profiles]
@@ -169,6 +187,17 @@ class Router:
         )
         ends = np.cumsum(counts).tolist()
         self._bounds = [(end - n, end) for end, n in zip(ends, counts, strict=True)]
+        owner = np.repeat(np.arange(len(counts)), counts).astype(np.int64)
+        known = [(j, summaries[n]) for j, n in enumerate(names) if summaries and n in summaries]
+        known = [(j, v) for j, v in known if len(v) and v.shape[1] == dims]
+        # One index for all plugins: a question costs one product per matrix, not one per plugin.
+        self.index = RoutingIndex(
+            self._descriptions,
+            self._anchors,
+            owner,
+            np.vstack([v for _, v in known]) if known else None,
+            np.concatenate([np.full(len(v), j) for j, v in known]) if known else None,
+        )
 
     # --- scoring -------------------------------------------------------------------------
 
@@ -177,23 +206,28 @@ class Router:
 
         `exclude` leaves one anchor row out (calibration scores examples leave-one-out).
         """
-        desc = self._descriptions @ vec
-        anchor = self._anchors @ vec
-        out = np.empty(len(self.profiles))
-        for i, (profile, (lo, hi)) in enumerate(zip(self.profiles, self._bounds, strict=True)):
-            parts = [float(desc[i])]
-            own = anchor[lo:hi]
-            if exclude is not None and lo <= exclude < hi:
-                own = np.delete(own, exclude - lo)
-            if len(own):
-                k = min(NEIGHBOURS, len(own))
-                parts.append(float(np.partition(own, len(own) - k)[-k:].mean()))
-            if self.knowledge is not None:
+        out = self.index.similarities(vec, None if exclude is None else np.array([exclude]))[0]
+        if self.knowledge is not None:  # the per-plugin store queries of a router without summaries
+            for i, profile in enumerate(self.profiles):
                 kn = self.knowledge(profile.plugin.name, vec)
                 if kn is not None:
-                    parts.append(kn)
-            out[i] = combine(parts)
+                    out[i] = self._with_knowledge(vec, i, exclude, kn)
         return out
+
+    def _with_knowledge(self, vec: np.ndarray, i: int, exclude: int | None, kn: float) -> float:
+        lo, hi = self._bounds[i]
+        parts = [float(self._descriptions[i] @ vec)]
+        own = self._anchors[lo:hi] @ vec
+        if exclude is not None and lo <= exclude < hi:
+            own = np.delete(own, exclude - lo)
+        if len(own):
+            k = min(NEIGHBOURS, len(own))
+            parts.append(float(np.partition(own, len(own) - k)[-k:].mean()))
+        return combine([*parts, kn])
+
+    def vetoed(self, vec: np.ndarray, best: float) -> bool:
+        """A correction said "no plugin" for a question closer to this one than any plugin."""
+        return self._vetoes is not None and float((self._vetoes @ vec).max()) > best
 
     def score_vector(self, vec: np.ndarray) -> list[PluginScore]:
         """Every plugin's score for one embedded question, best first."""
@@ -228,6 +262,9 @@ class Router:
         parts = segments(question)
         vectors = self.embedder.embed([question, *parts])
         whole = self.score_vector(vectors[0])
+        if self.vetoed(vectors[0], whole[0].score):
+            reason = "a correction says no plugin fits questions like this one"
+            return Route([], "coordinator", reason, whole, seconds=time.perf_counter() - started)
         by_part = [self.score_vector(v) for v in vectors[1:]]
         route = self._decide(question, whole, by_part, chooser)
         route.scores = whole
