@@ -116,7 +116,10 @@ class _Scorer:
         self.router = Router(plugins, embedder, knowledge=knowledge)
         self.desc = np.asarray(self.router._descriptions)
         self.anchor_vecs = np.asarray(self.router._anchors)
-        self.anchor_owner = np.array([i for i, p in enumerate(plugins) for _ in p.anchors])
+        # The router's anchors: examples first, then topics and description phrases.
+        self.anchor_owner = np.repeat(
+            np.arange(len(plugins)), [len(p.anchors) for p in self.router.profiles]
+        )
         self.example_rows = [
             (i, lo + j)
             for i, (p, (lo, _)) in enumerate(zip(plugins, self.router._bounds, strict=True))
@@ -168,9 +171,10 @@ def fit(
         raise InputError("no plugins to calibrate")
     names = [p.name for p in plugins]
     scorer = _Scorer(plugins, embedder, knowledge)
-    train_text = [a for p in plugins for a in p.anchors] + [p.description for p in plugins]
     train_y = np.concatenate([scorer.anchor_owner, np.arange(len(plugins))]).astype(int)
-    train_vecs = np.vstack([scorer.anchor_vecs, scorer.desc]) if len(train_text) else scorer.desc
+    train_vecs = (
+        np.vstack([scorer.anchor_vecs, scorer.desc]) if len(scorer.anchor_vecs) else scorer.desc
+    )
 
     if labelled:
         unknown = sorted({n for _, n in labelled if n is not None and n not in names})
