@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from benchmarks import conversations, escalation, pipeline, qa, routing
+from benchmarks import conversations, escalation, pipeline, qa, routing, routing_auto, routing_scale
 from benchmarks.common import CLINC
 
 pytestmark = pytest.mark.integration
@@ -22,6 +22,19 @@ def test_routing_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert runs[0]["top1"] > runs[0]["knn_top1"] > 0.3  # the router beats plain kNN
     assert 0 < out["latency_ms"]["20"]["p50"] < 1000
     assert out["llm_baseline"]["n"] == 4
+
+
+def test_routing_auto_smoke() -> None:
+    out = routing_auto.main(["--smoke", "--corrections"])
+    run = out["runs"][0]
+    assert run["start"]["in_scope_right"] > 0.5 and run["fit"]  # fitted without calibrate
+    assert [c["corrections"] for c in run["corrections"]] == [10, 20]
+
+
+def test_routing_scale_smoke() -> None:
+    rows = routing_scale.main(["--smoke"])
+    assert rows[0]["plugins"] == 10 and rows[0]["questions"] == 20
+    assert rows[0]["top1"] > 0.5 and rows[0]["p95_ms"] > 0
 
 
 def test_escalation_smoke(capsys: pytest.CaptureFixture[str]) -> None:

@@ -124,9 +124,9 @@ def test_anchor_vectors_are_cached_between_start_ups(eng: Engine) -> None:
     assert embedder.texts == before  # every anchor came from the cache
 
 
-def test_overlaps_are_reported_by_plugin_pair(
-    tmp_path: Path, make_settings: Callable[..., Settings]
-) -> None:
+@pytest.fixture
+def overlapping(tmp_path: Path, make_settings: Callable[..., Settings]) -> Engine:
+    """A garden plugin and a git plugin that both prune side branches."""
     root = tmp_path / "overlap"
     write_plugin(
         root, "garden", "Gardening and plants", ["prune tomato side branches", "water roses"], {}
@@ -134,9 +134,12 @@ def test_overlaps_are_reported_by_plugin_pair(
     write_plugin(
         root, "git", "Version control", ["delete side branches", "prune remote branches"], {}
     )
-    eng = Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
-    _ = eng.router
-    calib = load_calibration(eng.settings.home)
+    return Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
+
+
+def test_overlaps_are_reported_by_plugin_pair(overlapping: Engine) -> None:
+    _ = overlapping.router
+    calib = load_calibration(overlapping.settings.home)
     assert calib is not None
     pairs = {(o["plugin"], o["confused_with"]) for o in calib.report["overlaps"]}
     assert ("garden", "git") in pairs
@@ -196,3 +199,10 @@ def test_labels_round_trip_through_the_calibration_file(eng: Engine) -> None:
     assert again is not None and again.labels == [("a question", "bank"), ("another", None)]
     data = json.loads((eng.settings.home / "calibration.json").read_text())
     assert data["labels"] == [["a question", "bank"], ["another", None]]
+
+
+def test_plugin_overlaps_for_check_and_eval(overlapping: Engine) -> None:
+    from frontdesk.routing_fit import format_overlaps, plugin_overlaps
+
+    lines = format_overlaps(plugin_overlaps(overlapping))
+    assert any("'garden' route to 'git'" in line and "prune tomato" in line for line in lines)

@@ -171,6 +171,11 @@ def cmd_plugin_check(args: argparse.Namespace) -> int:
     problems, checked = check_plugins(Path(args.path) if args.path else None)
     for line in checked:
         print(line)
+    if not args.path and not problems:  # all installed plugins: which ones overlap
+        from frontdesk.routing_fit import format_overlaps, plugin_overlaps
+
+        for line in format_overlaps(plugin_overlaps(_engine())):
+            print(line)
     for line in problems:
         print(line, file=sys.stderr)
     return 2 if problems else 0
@@ -211,10 +216,13 @@ def cmd_eval(args: argparse.Namespace) -> int:
         (lambda done, total: bar("questions", done, total)) if bar else None,
     )
     rep = report(results, args.k)
+    from frontdesk.routing_fit import format_overlaps, plugin_overlaps
+
+    rep["overlaps"] = plugin_overlaps(engine)  # plugins whose examples route to each other
     if args.json:
         _print_json(rep)
     else:
-        print("\n".join(format_report(rep)))
+        print("\n".join([*format_report(rep), *format_overlaps(rep["overlaps"])]))
     return 0
 
 

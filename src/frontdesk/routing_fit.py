@@ -327,3 +327,20 @@ def refit_engine(engine: Any, extra_labels: Labels = ()) -> dict[str, Any]:
         calib.save(engine.settings.home)
         engine.__dict__.pop("router", None)
     return report
+
+
+def plugin_overlaps(engine: Any) -> list[dict[str, Any]]:
+    """Which plugins' examples route to another plugin (leave-one-out), worst pair first."""
+    plugins = list(engine.plugins.values())
+    if len(plugins) < 2:
+        return []
+    calib = load_calibration(engine.settings.home)
+    if calib is None or not calib.report.get("auto"):
+        _ = engine.router  # fits (and saves) the automatic calibration when there is none
+        calib = load_calibration(engine.settings.home)
+    if calib is not None and "overlaps" in calib.report:
+        return list(calib.report["overlaps"])
+    from frontdesk import routing_summaries
+
+    summaries = routing_summaries.load(engine.store, [p.name for p in plugins])
+    return list(auto_fit(plugins, engine.embedder, summaries).report["overlaps"])
