@@ -8,7 +8,7 @@ intents); at 1,000, each of the 150 intents split into 6-7 plugins with disjoint
 plugin has a description, up to 20 examples from `train` and one knowledge document (other
 `train` utterances of its intent(s)), ingested into the store. Per size: ingest time, router
 start-up (cold: nothing cached; warm: a new Engine on the same home, as after a restart or
-reload), routing p50/p95 per `test` question through `Engine.route` with the question embedded
+reload; opening the store is timed apart), routing p50/p95 per `test` question through `Engine.route` with the question embedded
 afresh (MiniLM, ONNX), and top-1 accuracy (the plugin ranked first has the question's domain at
 10, its intent above). The same file runs against main's code for the "before" figures.
 """
@@ -147,6 +147,9 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
     cold_s = time.perf_counter() - started
     started = time.perf_counter()
     warm = Engine(settings, embedder=emb)
+    _ = warm.store  # opening the store (and its crash probe) is not the router's cost
+    store_s = time.perf_counter() - started
+    started = time.perf_counter()
     _ = warm.router
     warm_s = time.perf_counter() - started
     warm.route(test[0][0])
@@ -162,7 +165,77 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
         "questions": len(test),
         "ingest_s": round(ingest_s, 1),
         "startup_cold_s": round(cold_s, 2),
+        "store_open_s": round(store_s, 2),
         "startup_warm_s": round(warm_s, 2),
+        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
+        "top1": round(right / len(test), 4),
+    }
+
+
+def index_only(n: int, questions: int, vectors: str | None) -> dict[str, Any]:
+    """The router alone (no store): knowledge summaries from the knowledge lines' vectors."""
+    from pathlib import Path as _Path
+
+    from benchmarks.common import CachedEmbedder
+    from frontdesk.embeddings import MiniLMEmbedder
+    from frontdesk.plugins import Plugin
+    from frontdesk.router import Router
+    from frontdesk.routing_fit import auto_fit, build
+    from frontdesk.routing_summaries import centroids
+
+    data, domains = load()
+    raw = MiniLMEmbedder()
+    emb = CachedEmbedder(raw)
+    if vectors:
+        import pickle
+
+        emb.cache.update(pickle.loads(_Path(vectors).read_bytes()))
+    items = specs(n)
+    plugins = [
+        Plugin(
+            p["name"],
+            p["desc"],
+            tuple(p["ex"]),
+            (),
+            "llamacpp:smollm2",
+            "",
+            (),
+            3,
+            700,
+            100,
+            _Path("."),
+            "benchmark",
+        )
+        for p in items
+    ]
+    summaries = {p["name"]: centroids(emb.embed(p["kn"])) for p in items if p["kn"]}
+    started = time.perf_counter()
+    calib = auto_fit(plugins, emb, summaries)
+    fit_s = time.perf_counter() - started
+    started = time.perf_counter()
+    router: Router = build(plugins, raw, calib, summaries, None)
+    build_s = time.perf_counter() - started
+    intent_domain = {i: d for d, intents in domains.items() for i in intents}
+    label_of = {p["name"]: p["label"] for p in items}
+    labels = set(label_of.values())
+    test = [(t, intent_domain[i] if n <= 10 else i) for t, i in data["test"]]
+    test = [(t, g) for t, g in test if g in labels]
+    test = random.Random(3).sample(test, min(questions, len(test)))
+    router.route(test[0][0])
+    times, right = [], 0
+    for text, label in test:
+        t0 = time.perf_counter()
+        route = router.route(text)
+        times.append(time.perf_counter() - t0)
+        right += label_of[route.scores[0].name] == label
+    return {
+        "plugins": n,
+        "store": "none (index only)",
+        "anchors": len(router._anchors),
+        "summaries": sum(len(v) for v in summaries.values()),
+        "fit_s": round(fit_s, 2),
+        "build_s_anchors_in_memory": round(build_s, 2),
         "p50_ms": round(percentile(times, 0.5) * 1000, 1),
         "p95_ms": round(percentile(times, 0.95) * 1000, 1),
         "top1": round(right / len(test), 4),
@@ -176,8 +249,17 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument("--chroma-server", action="store_true", help="also on a Chroma server")
     parser.add_argument("--server-only", action="store_true")
     parser.add_argument("--smoke", action="store_true")
+    parser.add_argument("--index-only", action="store_true", help="the router alone, no store")
+    parser.add_argument("--vectors", help="a pickle of {text: MiniLM vector} made earlier")
     parser.add_argument("--json")
     args = parser.parse_args(argv)
+    if args.index_only:
+        rows = [index_only(n, args.questions, args.vectors) for n in args.sizes]
+        for row in rows:
+            print(row, flush=True)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"machine": machine(), "rows": rows}, indent=2))
+        return rows
     if args.smoke:
         args.sizes, args.questions = [10], 20
     cache = Path(tempfile.gettempdir()) / "frontdesk-bench-onnx"

@@ -272,8 +272,8 @@ def refit(
     )
     if after < before or ex_after < ex_before - EXAMPLE_SLACK:
         report["reason"] = (
-            f"labels made routing worse on held-out data (held-out {before:.1%} -> {after:.1%}, "
-            f"examples {ex_before:.1%} -> {ex_after:.1%}); not kept"
+            f"not kept: the labels made routing worse (held-out labels {before:.1%} -> "
+            f"{after:.1%}, plugins' examples {ex_before:.1%} -> {ex_after:.1%})"
         )
         return None, report
     final = auto_fit(plugins, embedder, summaries, usable, cache, seed)
