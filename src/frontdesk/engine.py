@@ -274,7 +274,8 @@ class Engine:
     def route(self, question: str) -> Route:
         """Route one question on the fast path only (no text generation)."""
         question = self.check_question(question)
-        self.store.refresh()
+        if self.store.refresh():  # another process ingested: its knowledge summaries changed
+            self.__dict__.pop("router", None)
         return self.router.route(question)
 
     def stream(
@@ -304,7 +305,8 @@ class Engine:
         if thread_id is not None:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
-        self.store.refresh()  # another process may have ingested since the last question
+        if self.store.refresh():  # another process ingested since the last question
+            self.__dict__.pop("router", None)  # the router's knowledge summaries with it
         if document is not None:
             self.check_document(plugin, document)
         config: dict[str, Any] = {}
