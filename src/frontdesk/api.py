@@ -253,6 +253,7 @@ def build_api(engine: Engine) -> APIRouter:
             (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")
         ]
         cancel = threading.Event()
+        cid = _completion_id()  # also the answer's id (POST /v1/feedback names it)
 
         def events() -> Iterator[Event]:
             return engine.stream(
@@ -264,6 +265,7 @@ def build_api(engine: Engine) -> APIRouter:
                 generation=options,
                 owner=owner,
                 document=None if document is None else str(document),
+                answer_id=cid,
             )
 
         try:  # counted in (or refused) before anything else is awaited
@@ -282,7 +284,7 @@ def build_api(engine: Engine) -> APIRouter:
                 mode=answer["route"]["mode"],
             )
             return {
-                "id": _completion_id(),
+                "id": cid,
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": body.model,
@@ -299,7 +301,7 @@ def build_api(engine: Engine) -> APIRouter:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         job = _StreamJob(events, cancel, ticket)
         return StreamingResponse(
-            _sse(job, body.model, include_usage),
+            _sse(job, body.model, include_usage, cid),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -349,6 +351,10 @@ def build_api(engine: Engine) -> APIRouter:
         if not deleted:
             raise APIError(404, f"no thread '{thread_id}'", "invalid_request_error", "not_found")
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+    from frontdesk import feedback_api
+
+    feedback_api.install(router, engine)  # before the catch-all below
 
     @router.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def unknown(request: Request, rest: str) -> None:
@@ -432,9 +438,9 @@ class _StreamJob:
             self.ticket.release()
 
 
-async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+async def _sse(job: _StreamJob, model: str, include_usage: bool, cid: str) -> AsyncIterator[bytes]:
     """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
-    cid, created = _completion_id(), int(time.time())
+    created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         data = {

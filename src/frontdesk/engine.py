@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from functools import cached_property
 from typing import Any
@@ -23,6 +24,7 @@ from frontdesk.errors import (
     NotFoundError,
     TooLargeError,
 )
+from frontdesk.feedback import FeedbackLog, new_answer_id
 from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
@@ -282,6 +284,7 @@ class Engine:
         owner: str = LOCAL_OWNER,
         generation: Generation | None = None,
         document: str | None = None,
+        answer_id: str | None = None,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
@@ -291,7 +294,8 @@ class Engine:
         (raises Cancelled; nothing is stored). `generation` carries a client's token limit,
         stop sequences and instructions to the answering models. A thread belongs to the
         `owner` that started it; another owner gets NotFoundError, as if it did not exist.
-        `document` (with `plugin`) restricts retrieval to that one document.
+        `document` (with `plugin`) restricts retrieval to that one document. The final event
+        carries `answer_id` (given, or made here), the id feedback on the answer refers to.
         """
         question = self.check_question(question)
         if plugin:
@@ -370,12 +374,17 @@ class Engine:
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
         if "route" not in values:
             raise BackendError("the graph finished without an answer")
+        answer_id = answer_id or new_answer_id()
         if thread_id:
             # Claimed only now: a turn that fails leaves no thread behind. Two owners racing
             # for one new id: the second is refused here, before anything is stored.
             if not self.log.claim(thread_id, owner, question):
                 raise NotFoundError(f"no thread '{thread_id}'")
-            self.memory.append(self.graph, thread_id, values["messages"][len(prior) :])
+            turn = values["messages"][len(prior) :]
+            for message in turn:  # a reopened thread's answers keep their ids (for feedback)
+                if isinstance(message, AIMessage) and "frontdesk" in message.additional_kwargs:
+                    message.additional_kwargs["frontdesk"]["answer_id"] = answer_id
+            self.memory.append(self.graph, thread_id, turn)
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
@@ -391,7 +400,11 @@ class Engine:
             finish_reason=answer_finish(values.get("usage") or [], route["mode"]),
         )
         result = answer.as_dict()
+        result["answer_id"] = answer_id
         self.log.record(thread_id, question, result)
+        self.feedback.remember(answer_id, owner, thread_id, question, route)
+        self.served.append({k: result[k] for k in ("reached_coordinator", "seconds", "usage")})
+        self.served[-1]["mode"] = route["mode"]
         if shown_text.strip() and not answer.answer.startswith(shown_text.strip()):
             # The graph's answer is not what was streamed (a repaired claim, a merge that
             # dropped a part): front ends show this text instead of what they streamed.
@@ -456,17 +469,27 @@ class Engine:
         """Forget one of the owner's threads: its checkpoints and its log rows. False if it did
         not exist; NotFoundError if another owner has it."""
         self.check_thread(thread_id, owner)
+        self.feedback.forget_thread(thread_id)
         return self.memory.delete(thread_id)
 
-    def threads(self, limit: int = 100, owner: str = LOCAL_OWNER) -> list[dict[str, Any]]:
-        """The owner's threads, most recently used first."""
-        return self.log.threads(owner, limit)
+    def threads(
+        self, limit: int = 100, owner: str = LOCAL_OWNER, query: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The owner's threads, most recently used first; with `query`, only those whose
+        title has every one of its words."""
+        return self.log.threads(owner, limit, query)
 
     def stats(self, since_start: bool = True) -> dict[str, Any]:
-        """Answer figures since this engine started, or over the whole stored history."""
+        """Answer figures of this server (this engine, since it started), or over the whole
+        stored history (every process that shares the home, the CLI included)."""
         from frontdesk.stats import summarize
 
-        return summarize(self.log.answers(self.started if since_start else 0.0))
+        return summarize(list(self.served) if since_start else self.log.answers(0.0))
+
+    @cached_property
+    def served(self) -> deque[dict[str, Any]]:
+        """The answers this engine gave (for "this server" stats; the log holds everyone's)."""
+        return deque(maxlen=100_000)
 
     def add_document(self, plugin: str, filename: str, data: bytes, replace: bool = False) -> Saved:
         """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
@@ -478,3 +501,42 @@ class Engine:
     def jobs(self) -> IngestJobs:
         """Background ingests (the web chat's uploads and re-ingests), one per plugin."""
         return IngestJobs(lambda name, progress: self.ingest([name], progress=progress)[0])
+
+    # --- feedback and thread editing (see feedback.py, threads.py) -------------------------
+
+    @cached_property
+    def feedback(self) -> FeedbackLog:
+        return FeedbackLog(self.settings.home / "feedback.sqlite")
+
+    def record_feedback(
+        self,
+        answer_id: str,
+        *,
+        owner: str,
+        rating: str,
+        reason: str | None = None,
+        plugin: str | None = None,
+    ) -> None:
+        """Rate one of the owner's answers ("up"|"down"); `plugin` names the specialist that
+        should have answered, or "none". KeyError for an unknown or another owner's answer."""
+        self.feedback.record(
+            answer_id,
+            owner=owner,
+            rating=rating,
+            reason=reason,
+            plugin=plugin,
+            known_plugins=set(self.plugins),
+        )
+
+    def rename_thread(self, thread_id: str, title: str, owner: str = LOCAL_OWNER) -> None:
+        """Give one of the owner's threads another title (NotFoundError for anyone else's)."""
+        from frontdesk.threads import rename
+
+        rename(self, thread_id, title, owner)
+
+    def truncate_thread(self, thread_id: str, keep: int, owner: str = LOCAL_OWNER) -> int:
+        """Forget a thread's messages from index `keep` on (regenerate, edit and resend);
+        returns how many were removed."""
+        from frontdesk.threads import truncate
+
+        return truncate(self, thread_id, keep, owner)

@@ -83,12 +83,18 @@ class AnswerLog:
                 ),
             )
 
-    def threads(self, owner: str, limit: int = 100) -> list[dict[str, Any]]:
+    def threads(
+        self, owner: str, limit: int = 100, query: str | None = None
+    ) -> list[dict[str, Any]]:
+        words = [
+            w.replace("\\", "").replace("%", "").replace("_", "") for w in (query or "").split()
+        ]
+        match = "".join(" AND title LIKE ?" for w in words if w)
         with self._lock:
             rows = self._db.execute(
-                "SELECT thread_id, title, created, updated FROM threads WHERE owner = ? "
+                f"SELECT thread_id, title, created, updated FROM threads WHERE owner = ?{match} "
                 "ORDER BY updated DESC LIMIT ?",
-                (owner, limit),
+                (owner, *(f"%{w}%" for w in words if w), limit),
             ).fetchall()
         return [
             dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows
@@ -108,6 +114,14 @@ class AnswerLog:
             item["usage"] = json.loads(item["usage"])
             out.append(item)
         return out
+
+    def rename(self, thread_id: str, title: str) -> bool:
+        """Give a thread another title; False if it is not listed."""
+        with self._lock, self._db:
+            done = self._db.execute(
+                "UPDATE threads SET title = ? WHERE thread_id = ?", (title[:80], thread_id)
+            )
+        return done.rowcount > 0
 
     def threads_before(self, cutoff: float) -> list[str]:
         """Ids of the threads last updated before `cutoff` (a Unix time)."""
