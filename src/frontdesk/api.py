@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -119,6 +119,29 @@ class ChatRequest(BaseModel):
     stop: str | list[str] | None = None
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """A JSON body as `model`, or a 400 naming what is wrong and where."""
+    try:
+        return model.model_validate(json.loads(raw or b"null"))
+    except json.JSONDecodeError as exc:
+        raise APIError(
+            400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
+        ) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise APIError(
+            400,
+            f"{where}: {first['msg']}",
+            "invalid_request_error",
+            "invalid_request",
+            param=where,
+        ) from exc
+
+
 def _completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
 
@@ -180,22 +203,7 @@ def build_api(engine: Engine) -> APIRouter:
                 "invalid_request_error",
                 "too_large",
             )
-        try:
-            return ChatRequest.model_validate(json.loads(raw or b"null"))
-        except json.JSONDecodeError as exc:
-            raise APIError(
-                400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
-            ) from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise APIError(
-                400,
-                f"{where}: {first['msg']}",
-                "invalid_request_error",
-                "invalid_request",
-                param=where,
-            ) from exc
+        return parse_body(ChatRequest, raw)
 
     @router.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:

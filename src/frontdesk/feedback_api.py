@@ -8,10 +8,9 @@ where `plugin` (down-votes only) names the specialist that should have answered,
 from __future__ import annotations
 
 import asyncio
-import json
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from frontdesk.auth import caller_of
 from frontdesk.engine import Engine
@@ -27,27 +26,12 @@ class FeedbackRequest(BaseModel):
 
 
 def install(router: APIRouter, engine: Engine) -> None:
-    from frontdesk.api import APIError  # api.py installs this route: imported late
+    from frontdesk.api import APIError, parse_body  # api.py installs this route: imported late
 
     @router.post("/v1/feedback", status_code=204)
     async def feedback(request: Request) -> Response:
         """Rate one of the caller's answers (the `id` of its chat completion)."""
-        try:
-            body = FeedbackRequest.model_validate(json.loads(await request.body() or b"null"))
-        except json.JSONDecodeError as exc:
-            raise APIError(
-                400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
-            ) from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise APIError(
-                400,
-                f"{where}: {first['msg']}",
-                "invalid_request_error",
-                "invalid_request",
-                param=where,
-            ) from exc
+        body = parse_body(FeedbackRequest, await request.body())
         try:
             await asyncio.to_thread(
                 engine.record_feedback,
