@@ -66,6 +66,22 @@ def source_response(path: Path) -> Response:
     )
 
 
+def knowledge_file(engine: Engine, plugin: str, name: str) -> Path | None:
+    """The file of an ingested document of `plugin` named `name` (as citations give it), if it
+    is in the manifest and inside the plugin's knowledge; None for anything else."""
+    if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
+        return None
+    path = engine.store.document_path(plugin, name)
+    if path is None:
+        return None
+    target = path.resolve()
+    roots = [folder.resolve() for folder in engine.plugins[plugin].knowledge_dirs()]
+    inside = any(target.is_relative_to(root) for root in roots) or target in {
+        f.resolve() for f in engine.plugins[plugin].knowledge_files()
+    }
+    return target if inside and target.is_file() else None
+
+
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
     app = FastAPI(title="frontdesk", version="0.1.0")
@@ -86,23 +102,23 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
         missing = APIError(
             404, f"no document '{name}' in plugin '{plugin}'", "invalid_request_error", "not_found"
         )
-        if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
-            raise missing
-        path = await asyncio.to_thread(engine.store.document_path, plugin, name)
-        if path is None:
-            raise missing
-        target = path.resolve()
-        roots = [folder.resolve() for folder in engine.plugins[plugin].knowledge_dirs()]
-        inside = any(target.is_relative_to(root) for root in roots) or target in {
-            f.resolve() for f in engine.plugins[plugin].knowledge_files()
-        }
-        if not inside or not target.is_file():
+        target = await asyncio.to_thread(knowledge_file, engine, plugin, name)
+        if target is None:
             raise missing
         return source_response(target)
 
     if with_ui:
+        import frontdesk_ui
         import gradio as gr
-        from frontdesk_ui.app import CSS, build_ui
+        from frontdesk_ui.app import CSS, HEAD, SCRIPT, build_ui
+
+        @app.get(SCRIPT)
+        async def chat_script() -> Response:
+            """The web chat's one script, a file of our origin (the CSP allows no eval)."""
+            return FileResponse(
+                Path(frontdesk_ui.__file__).parent / "static" / "frontdesk.js",
+                media_type="text/javascript",
+            )
 
         blocks = build_ui(engine)
         app = gr.mount_gradio_app(
@@ -115,6 +131,7 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
             show_error=False,
             theme=gr.themes.Soft(),
             css=CSS,
+            head=HEAD,
             max_file_size=engine.settings.upload_max_bytes,
             footer_links=["api"],
             run_history=False,
