@@ -117,6 +117,12 @@ def test_stats_this_server_and_all_history(make_settings: Callable[..., Settings
     final(server, "When should I prune my roses?")
     assert server.stats(since_start=True)["answers"] == 1
     assert server.stats(since_start=False)["answers"] == 2
+    # A deleted thread's answers leave both counts.
+    final(server, "Can I freeze cooked rice?", "gone")
+    assert server.stats(since_start=True)["answers"] == 2
+    server.delete_thread("gone")
+    assert server.stats(since_start=True)["answers"] == 1
+    assert server.stats(since_start=False)["answers"] == 2
 
 
 @pytest.fixture

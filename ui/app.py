@@ -33,7 +33,7 @@ CSS = """
 #chatbot .message-wrap { padding-top: 0.4em; }
 #chatbot label[data-testid="block-label"] { position: static; }
 .fd-panel h3 { margin: 0 0 0.5em 0; font-size: 1em; }
-.fd-doc { white-space: pre-wrap; word-break: break-word; max-height: 560px; overflow: auto;
+.fd-doc { overflow-wrap: anywhere; max-height: 560px; overflow: auto;
   font-family: inherit; font-size: 0.9em; line-height: 1.5; margin: 0; }
 .fd-doc mark { background: #ffe066; color: #111; padding: 0 2px; border-radius: 2px; }
 .fd-table-wrap { overflow-x: auto; }
@@ -47,6 +47,9 @@ CSS = """
 .fd-plugins .fd-name { display: block; font-weight: 600; }
 .fd-plugins .fd-desc { display: block; font-weight: normal; opacity: 0.8; white-space: normal;
   min-width: 14em; max-width: 32em; }
+.fd-stats { border-collapse: collapse; margin-bottom: 0.8em; }
+.fd-stats th, .fd-stats td { text-align: left; padding: 0.15em 0.6em; white-space: nowrap; }
+.fd-stats .fd-bar { color: var(--color-accent); letter-spacing: -1px; }
 .fd-plugins tr.fd-broken th, .fd-plugins tr.fd-error th { color: var(--error-text-color); }
 @media (max-width: 640px) {
   #source-col { position: fixed; inset: 0; z-index: 1000; overflow: auto;
@@ -154,11 +157,11 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     scale=3, min_width=300, visible=False, elem_id="source-col"
                 ) as source_col:
                     close_source = gr.Button("Close", size="sm", elem_id="close-source")
-                    source_panel = gr.HTML("", elem_id="source-panel")
+                    source_panel = gr.Markdown("", elem_id="source-panel")
                 source_ref = gr.Textbox(visible="hidden", elem_id="source-ref")
 
             with gr.Tab("Plugins", id="plugins") as plugins_tab:
-                table = gr.HTML("", elem_id="plugins-table")
+                table = gr.Markdown("", elem_id="plugins-table")
                 with gr.Row():
                     target = gr.Dropdown(
                         plugin_names,
@@ -193,24 +196,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                     )
                     refresh = gr.Button("Refresh", elem_id="stats-refresh")
                 summary = gr.Markdown("", elem_id="stats-summary")
-                with gr.Row():
-                    modes_plot = gr.BarPlot(
-                        x="mode", y="answers", title="Answers by mode", y_lim=[0, None]
-                    )
-                    calls_plot = gr.BarPlot(
-                        x="model", y="calls", title="Calls per model", y_lim=[0, None]
-                    )
-                with gr.Row():
-                    tokens_plot = gr.BarPlot(
-                        x="model",
-                        y="tokens",
-                        color="kind",
-                        title="Tokens per model",
-                        y_lim=[0, None],
-                    )
-                    latency_plot = gr.BarPlot(
-                        x="model", y="seconds_per_call", title="Seconds per call", y_lim=[0, None]
-                    )
+                figures = gr.Markdown("", elem_id="stats-figures")
 
         # --- chat ------------------------------------------------------------------------
 
@@ -293,9 +279,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
         # Not `cancels=`: Gradio would close the answer's generator on the event loop while
         # the model still runs. The engine's cancel stops it at the next token instead, and
         # the answer's own events end with the stopped state.
-        stop.click(
-            stop_answer, inputs=thread_state, outputs=[chatbot, box, route_box], queue=False
-        )
+        stop.click(stop_answer, inputs=thread_state, outputs=[chatbot, box, route_box], queue=False)
 
         new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, thread_list])
         search.change(list_threads, inputs=search, outputs=thread_list, show_progress="hidden")
@@ -438,11 +422,10 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         # --- stats -----------------------------------------------------------------------
 
-        def show_stats(which: str) -> tuple[Any, ...]:
-            text, modes, models, tokens = tabs.stats_views(engine, which)
-            return text, modes, models, tokens, models
+        def show_stats(which: str) -> tuple[str, str]:
+            return tabs.stats_views(engine, which)
 
-        stat_outputs = [summary, modes_plot, calls_plot, tokens_plot, latency_plot]
+        stat_outputs = [summary, figures]
         refresh.click(show_stats, inputs=scope, outputs=stat_outputs)
         scope.change(show_stats, inputs=scope, outputs=stat_outputs)
         stats_tab.select(show_stats, inputs=scope, outputs=stat_outputs)

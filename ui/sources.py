@@ -56,7 +56,7 @@ def _marked(text: str, snippet: str) -> tuple[str, bool]:
     a, b = found.span()
     return (
         html.escape(text[:a])
-        + f"<mark id='fd-hit'>{html.escape(text[a:b])}</mark>"
+        + f"<mark class='fd-hit'>{html.escape(text[a:b])}</mark>"
         + html.escape(text[b:]),
         True,
     )
@@ -96,8 +96,11 @@ def panel_html(engine: Engine, ref: str, thread_id: str | None, owner: str) -> s
         else "<p class='fd-note'>The cited passage was not found in the current file (it changed since).</p>"
     )
     title = f"[{index}] {cite['plugin']} / {cite['source']}" + (f" — {where}" if where else "")
-    return _box(title, note + f"<pre class='fd-doc' data-ref='{html.escape(ref)}'>{body}</pre>")
+    return _box(title, note + f"<div class='fd-doc'>{body}</div>")
 
 
 def _box(title: str, inner: str) -> str:
+    """One line of HTML: the panel is a Markdown component (Gradio's HTML component evaluates
+    templates with Function(), which the CSP forbids), and a blank line would end its HTML."""
+    inner = inner.replace("\r", "").replace("\n", "<br>")
     return f"<div class='fd-panel'><h3>{html.escape(title)}</h3>{inner}</div>"

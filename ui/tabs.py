@@ -6,8 +6,6 @@ from __future__ import annotations
 import html
 from typing import Any
 
-import pandas as pd
-
 from frontdesk.engine import Engine
 
 COLUMNS = ("plugin", "model", "documents", "chunks", "last ingest", "status", "errors")
@@ -47,17 +45,21 @@ def plugin_rows(engine: Engine) -> list[dict[str, Any]]:
     return rows
 
 
+def _cell(value: Any) -> str:
+    return html.escape(" ".join(str(value).split()))  # one line: shown by a Markdown component
+
+
 def plugins_table(engine: Engine) -> str:
     """An HTML table (escaped): words never break mid-word, descriptions wrap under names."""
     head = "".join(f"<th scope='col'>{c}</th>" for c in COLUMNS)
     body = []
     for r in plugin_rows(engine):
         cells = [
-            f"<th scope='row'><span class='fd-name'>{html.escape(str(r['plugin']))}</span>"
-            f"<span class='fd-desc'>{html.escape(str(r['description']))}</span></th>"
+            f"<th scope='row'><span class='fd-name'>{_cell(r['plugin'])}</span>"
+            f"<span class='fd-desc'>{_cell(r['description'])}</span></th>"
         ]
-        cells += [f"<td>{html.escape(str(r[c]))}</td>" for c in COLUMNS[1:]]
-        status = html.escape(str(r["status"]).replace(" ", "-"))
+        cells += [f"<td>{_cell(r[c])}</td>" for c in COLUMNS[1:]]
+        status = _cell(r["status"]).replace(" ", "-")
         body.append(f"<tr class='fd-{status}'>{''.join(cells)}</tr>")
     return (
         "<div class='fd-table-wrap'><table class='fd-plugins'>"
@@ -65,7 +67,25 @@ def plugins_table(engine: Engine) -> str:
     )
 
 
-def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def _bars(rows: list[tuple[str, float]], unit: str) -> str:
+    """A table with a bar per row, drawn in text (Gradio's plots log Vega warnings)."""
+    top = max((v for _, v in rows), default=0) or 1
+    lines = ["<table class='fd-stats'><tbody>"]
+    for label, value in rows:
+        bar = "█" * max(1, round(20 * value / top)) if value else ""
+        shown = (
+            f"{value:.2f}" if isinstance(value, float) and not value.is_integer() else f"{value:g}"
+        )
+        lines.append(
+            f"<tr><th scope='row'>{_cell(label)}</th><td class='fd-bar'>{bar}</td>"
+            f"<td>{shown} {_cell(unit)}</td></tr>"
+        )
+    lines.append("</tbody></table>")
+    return "".join(lines)
+
+
+def stats_views(engine: Engine, scope: str) -> tuple[str, str]:
+    """The summary line and the figures (answers by mode; calls, tokens, seconds per model)."""
     s = engine.stats(since_start=scope != ALL_HISTORY)
     share = f"{s['specialist_only_share']:.0%}" if s["answers"] else "—"
     where = (
@@ -77,27 +97,21 @@ def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataF
         f"**{s['answers']}** answers {where} · **{share}** never reached the coordinator · "
         f"latency p50 {s['latency_p50']:.2f}s, p95 {s['latency_p95']:.2f}s"
     )
-    modes = pd.DataFrame(
-        [{"mode": k, "answers": v} for k, v in s["modes"].items()]
-        or [{"mode": "none yet", "answers": 0}]
-    )
-    models = pd.DataFrame(
-        s["models"]
-        or [
-            {
-                "model": "none yet",
-                "calls": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "seconds": 0.0,
-                "seconds_per_call": 0.0,
-            }
-        ]
-    )
-    tokens = models.melt(
-        id_vars=["model"],
-        value_vars=["input_tokens", "output_tokens"],
-        var_name="kind",
-        value_name="tokens",
-    )
-    return text, modes, models, tokens
+    if not s["answers"]:
+        return text, "No answers yet."
+    models = s["models"]
+    parts = [
+        "<h4>Answers by mode</h4>",
+        _bars([(k, v) for k, v in s["modes"].items()], "answers"),
+        "<h4>Calls per model</h4>",
+        _bars([(m["model"], m["calls"]) for m in models], "calls"),
+        "<h4>Tokens per model (in / out)</h4>",
+        _bars(
+            [(f"{m['model']} in", m["input_tokens"]) for m in models]
+            + [(f"{m['model']} out", m["output_tokens"]) for m in models],
+            "tokens",
+        ),
+        "<h4>Seconds per call</h4>",
+        _bars([(m["model"], float(m["seconds_per_call"])) for m in models], "s"),
+    ]
+    return text, "<div class='fd-figures'>" + "".join(parts) + "</div>"

@@ -403,8 +403,8 @@ class Engine:
         result["answer_id"] = answer_id
         self.log.record(thread_id, question, result)
         self.feedback.remember(answer_id, owner, thread_id, question, route)
-        self.served.append({k: result[k] for k in ("reached_coordinator", "seconds", "usage")})
-        self.served[-1]["mode"] = route["mode"]
+        served = ("thread_id", "reached_coordinator", "seconds", "usage")
+        self.served.append({**{k: result[k] for k in served}, "mode": route["mode"]})
         if shown_text.strip() and not answer.answer.startswith(shown_text.strip()):
             # The graph's answer is not what was streamed (a repaired claim, a merge that
             # dropped a part): front ends show this text instead of what they streamed.
@@ -470,6 +470,9 @@ class Engine:
         not exist; NotFoundError if another owner has it."""
         self.check_thread(thread_id, owner)
         self.feedback.forget_thread(thread_id)
+        kept = [a for a in self.served if a["thread_id"] != thread_id]  # its log rows go too
+        self.served.clear()
+        self.served.extend(kept)
         return self.memory.delete(thread_id)
 
     def threads(

@@ -22,19 +22,31 @@
     },
     true
   );
-  // On a phone the chat comes first: the sidebar starts closed, as a drawer (once per page).
-  var drawerClosed = false;
+  // On a phone the chat comes first: the sidebar stays closed, as a drawer, until the user
+  // opens it (Gradio may open it again while the page mounts, so this checks until then).
+  var userOpened = false;
+  document.addEventListener(
+    "click",
+    function (event) {
+      if (event.isTrusted && event.target.closest && event.target.closest("#sidebar .toggle-button")) {
+        userOpened = true;
+      }
+    },
+    true
+  );
   function phoneDrawer() {
-    if (drawerClosed || !window.matchMedia("(max-width: 640px)").matches) return;
+    if (userOpened || !window.matchMedia("(max-width: 640px)").matches) return;
     var toggle = document.querySelector("#sidebar.open > .toggle-button");
-    if (toggle) {
-      drawerClosed = true;
-      toggle.click();
-    }
+    if (toggle) toggle.click();
   }
+  var checks = 0;
+  var timer = setInterval(function () {
+    phoneDrawer();
+    if (++checks > 50) clearInterval(timer);
+  }, 100);
   new MutationObserver(function () {
     phoneDrawer();
-    var hit = document.querySelector("#source-panel mark#fd-hit:not([data-seen])");
+    var hit = document.querySelector("#source-panel mark.fd-hit:not([data-seen])");
     if (hit) {
       hit.setAttribute("data-seen", "1");
       hit.scrollIntoView({ block: "center" });
