@@ -192,3 +192,11 @@ def test_feedback_endpoint(keyed: Any) -> None:
     assert len(ids) == 1
     r = httpx.post(url, json={"completion_id": ids.pop(), "rating": "up"}, headers=bearer(KEY_A))
     assert r.status_code == 204
+
+
+def test_the_route_comes_before_any_token(engine: Engine) -> None:
+    """The web chat shows who is working as soon as routing is done: the engine's first event
+    is the route, before the answer's tokens."""
+    for question in ("How long should I rest a steak?", "What is the capital of Peru?"):
+        kinds = [e.kind for e in engine.stream(question)]
+        assert kinds[0] == "route" and "token" in kinds, kinds
