@@ -212,7 +212,7 @@ def test_multi_part_answer_marks_each_specialist(page: Any) -> None:
     parts = page.inner_text("#chatbot .fd-parts")
     assert re.search(r"kitchen answered: .*steak", parts), parts
     assert re.search(r"garden answered: .*roses", parts), parts
-    shot(page, "multi-part-1280-light")
+    shots(page, "answered", ready="#chatbot :text('Parts:')")
 
 
 def answers_of(server: Any, thread: str) -> list[str]:
