@@ -314,6 +314,7 @@ def test_feedback_thumbs_and_the_specialist_that_should_have_answered(
     page.fill("#feedback-reason textarea", "roses are kitchen business here")
     page.click("#feedback-plugin input")
     page.get_by_role("option", name="kitchen").click()
+    page.wait_for_selector("[role=option]", state="hidden", timeout=WAIT)
     shot(page, "feedback-1280-light")
     page.click("#feedback-send")
     page.wait_for_selector("#feedback-note:has-text('should have gone to: kitchen')", timeout=WAIT)

@@ -120,6 +120,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                         examples=welcome.examples(engine),  # type: ignore[arg-type]
                     )
                     route_box = gr.Markdown("", elem_classes="fd-route", elem_id="route")
+                    feedback_note = gr.Markdown("", elem_id="feedback-note")
                     with gr.Group(visible=False, elem_id="feedback-form") as feedback_form:
                         reason = gr.Textbox(
                             label="What was wrong? (optional)", elem_id="feedback-reason"
@@ -133,7 +134,6 @@ def build_ui(engine: Engine) -> gr.Blocks:
                         send_feedback = gr.Button(
                             "Send feedback", size="sm", elem_id="feedback-send"
                         )
-                    feedback_note = gr.Markdown("", elem_id="feedback-note")
                     # Asked in the page, not with a script dialog (and not in the drawer).
                     with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
                         gr.Markdown("**Delete this chat for good?**")
