@@ -93,23 +93,26 @@ def answer(
     # under the question while the route is worked out.
     history.append(status_message("Routing …"))
     yield history, "", thread_id, "Routing…"
+    session = session_of(request)
+    cancel = RUNNING.start(session, question)  # Stop works while waiting for a slot too
     try:
         # The API's slots and queue: a busy server says so instead of piling up.
         ticket = engine.admission.acquire_blocking()
     except Busy as exc:
+        RUNNING.finish(session, cancel)
         history[status_at] = {
             "role": "assistant",
             "content": f"frontdesk is busy, retry in {exc.retry_after} s.",
         }
         yield history, question, thread_id, "busy"
         return
-    session = session_of(request)
-    cancel = RUNNING.start(session, question)
     text, route_line, answer_at = "", "", status_at + 1
     stream = engine.stream(
         question, thread_id, None if plugin == AUTO else plugin, cancel=cancel, owner=owner
     )
     try:
+        if cancel.is_set():  # stopped while it waited for a slot
+            raise Cancelled("stopped")
         for event in stream:
             if cancel.is_set():
                 raise Cancelled("stopped")
