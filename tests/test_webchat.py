@@ -333,13 +333,17 @@ def test_feedback_thumbs_and_the_specialist_that_should_have_answered(
 
 
 def test_earlier_chats_titles_dates_search_rename(page: Any, server: Any) -> None:
+    first_tab = page
     for question in ("How often should I water tomatoes?", "Can I freeze cooked rice?"):
         page.click("#new-chat")
         wait_routes(page, 0)
         ask(page, question)
         wait_routes(page, 1)
-    # Loaded with the page: the list comes in the same call that restores the chat.
-    page.reload()
+    # Loaded with the page: the list comes in the same call that restores the chat. (A new tab
+    # of the same browser, not a reload that would cut the first tab's last list refresh.)
+    page = first_tab.context.new_page()
+    console = watch(page)
+    page.goto(first_tab.url)
     page.wait_for_selector("#chatbot:has-text('Can I freeze cooked rice?')", timeout=WAIT)
     page.click("#threads input")
     options = page.get_by_role("option").all_inner_texts()
@@ -370,6 +374,7 @@ def test_earlier_chats_titles_dates_search_rename(page: Any, server: Any) -> Non
         "Tomato care"
     ]
     shot(page, "threads-1280-light")
+    assert console == [], console
 
 
 def test_sources_open_in_place_with_the_passage_marked(page: Any) -> None:
