@@ -47,3 +47,19 @@ def test_unreachable_chroma_server_is_one_line(make_settings: Callable[..., Sett
         eng.ingest()
     assert "cannot open the knowledge store at http://127.0.0.1:" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_chroma_server_going_down_is_said_not_crashed(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    with ChromaProcess(tmp_path / "chroma-data", tmp_path / "chroma.log") as server:
+        eng = Engine(make_settings(chroma_url=server.url), embedder=HashEmbedder())
+        eng.ingest()
+        assert eng.ask("How long should I rest a steak?").route["mode"] == "specialist"
+        server.proc.kill()
+        server.proc.wait(10)
+        answer = eng.ask("How long should I rest a steak?", plugin="kitchen")
+        health = {h["name"]: h for h in eng.plugin_health()}
+    assert "cannot be read right now" in answer.answer, answer.answer
+    assert server.url in answer.answer
+    assert health["kitchen"]["state"] == "broken" and server.url in health["kitchen"]["detail"]

@@ -74,7 +74,9 @@ def cluster(
         c = Cluster(root, postgres, chroma, host)
         for name, (desc, examples, docs) in MINI_PLUGINS.items():
             write_plugin(c.plugins, name, desc, examples, docs)
-        Engine(c.settings("ingest-job"), embedder=HashEmbedder()).ingest()
+        job = Engine(c.settings("ingest-job"), embedder=HashEmbedder())
+        job.ingest()
+        job.close()
         started: list[ServeProcess] = []
         threads = [
             threading.Thread(target=lambda n=n: started.append(c.replica(n))) for n in (1, 2)
@@ -185,6 +187,7 @@ def test_an_ingest_and_a_new_plugin_reach_both_replicas(cluster: Cluster) -> Non
         "# Brewing\n\nBrew green tea for three minutes at seventy degrees."
     )
     assert job.ingest(["teapots"])[0].updated
+    job.close()
     for replica in (a, b):
         got = ask(replica.url, "How long should green tea brew?", model="frontdesk/teapots")
         assert "three minutes" in got.json()["choices"][0]["message"]["content"], got.text
@@ -203,7 +206,9 @@ def test_postgres_restart_both_replicas_recover(cluster: Cluster) -> None:
     (cluster.plugins / "teapots" / "knowledge" / "kettles.md").write_text(
         "# Kettles\n\nDescale a kettle with citric acid once a month."
     )
-    Engine(cluster.settings("ingest-job"), embedder=HashEmbedder()).ingest(["teapots"])
+    job = Engine(cluster.settings("ingest-job"), embedder=HashEmbedder())
+    job.ingest(["teapots"])
+    job.close()
     for replica in (a, b):
         until(
             lambda r=replica: (

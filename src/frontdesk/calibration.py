@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,11 +25,12 @@ from typing import Any
 import numpy as np
 
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import InputError
+from frontdesk.errors import InputError, MemoryUnavailable
 from frontdesk.plugins import Plugin
 from frontdesk.router import SHARPNESS, KnowledgeScorer, Router, RoutingModel, Thresholds
 from frontdesk.shared_state import FileState, SharedState
 
+log = logging.getLogger(__name__)
 FILE = "calibration.json"
 MODEL_FILE = "router-model.npz"
 KEEP = 0.95
@@ -66,12 +68,16 @@ class Calibration:
 def load_calibration(home: Path, state: SharedState | None = None) -> Calibration | None:
     """The saved calibration from `state` (files under `home` by default), or None."""
     state = state or FileState(home)
-    raw = state.get(FILE)
+    try:
+        raw, blob = state.get(FILE), state.get(MODEL_FILE)
+    except MemoryUnavailable as exc:  # Postgres down: route uncalibrated rather than not at all
+        log.warning("calibration not loaded (%s); default thresholds until the next reload", exc)
+        return None
     if raw is None:
         return None
     data = json.loads(raw)
     model = None
-    if (blob := state.get(MODEL_FILE)) is not None:
+    if blob is not None:
         with np.load(io.BytesIO(blob)) as z:
             model = RoutingModel([str(c) for c in z["classes"]], z["w1"], z["b1"], z["w2"], z["b2"])
     return Calibration(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from frontdesk.errors import BackendError
 from frontdesk.loaders import Document
 from frontdesk.store_manifest import Manifest, doc_key
 
@@ -33,11 +34,18 @@ def source_text(doc: Document) -> str:
 def stored_text(store: KnowledgeStore, plugin: str, name: str) -> str | None:
     """The stored text of the committed document that citations call `name`; None if the
     plugin has no such document (or it was ingested before texts were kept: re-ingest)."""
-    for record in store.manifest(plugin).values():
-        if record.source_name == name:
-            got = Manifest(store.client, plugin).coll.get(
-                ids=[doc_key(record.source)], include=["documents"]
-            )
-            docs = got.get("documents") or []
-            return str(docs[0]) if docs and docs[0] is not None else None
+    try:
+        for record in store.manifest(plugin).values():
+            if record.source_name == name:
+                got = Manifest(store.client, plugin).coll.get(
+                    ids=[doc_key(record.source)], include=["documents"]
+                )
+                docs = got.get("documents") or []
+                return str(docs[0]) if docs and docs[0] is not None else None
+    except Exception as exc:
+        detail = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise BackendError(
+            f"knowledge store {store.location} failed reading '{name}' of plugin '{plugin}': "
+            f"{detail}; retry shortly"
+        ) from exc
     return None

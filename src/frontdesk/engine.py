@@ -124,6 +124,11 @@ class Engine:
 
         return open_pool(self.settings.memory_url, self.settings.max_concurrency + 4)
 
+    def close(self) -> None:
+        """Close the Postgres pool, if one was opened (memory, log and shared state use it)."""
+        if self.__dict__.get("pool") is not None:
+            self.pool.close()
+
     @cached_property
     def state(self) -> SharedState:
         """Calibration, routing model, change signal, uploads: shared when Postgres is set."""
