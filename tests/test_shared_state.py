@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -149,3 +150,23 @@ def test_an_ingest_elsewhere_reloads_a_serving_process(
     assert server.sync.poll() is False  # once per change
     server.ingest(["teapots"])  # its own ingest: it is current, nothing to reload
     assert server.sync.poll() is False
+
+
+def test_retention_purges_threads_in_postgres(
+    postgres: PgServer,  # noqa: F811
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+) -> None:
+    eng = Engine(
+        make_settings(memory_url=postgres.url, thread_retention_days=1), embedder=HashEmbedder()
+    )
+    try:
+        eng.ingest()
+        eng.ask("How long should I rest a steak?", thread_id="old-thread")
+        assert "old-thread" in {t["thread_id"] for t in eng.threads()}
+        assert eng.memory.purge(now=time.time() + 2 * 86400) >= 1
+        assert "old-thread" not in {t["thread_id"] for t in eng.threads()}
+        assert eng.history("old-thread") == []
+        assert eng.stats(since_start=False)["answers"] == 0
+    finally:
+        eng.close()
