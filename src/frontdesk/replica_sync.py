@@ -27,6 +27,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from frontdesk.pgpool import retry
 from frontdesk.shared_state import SharedState
 
 log = logging.getLogger(__name__)
@@ -112,14 +113,24 @@ class ReplicaSync:
     def ingest_lock(self, plugin: str) -> Iterator[None]:
         """Held while `plugin` is ingested; another replica's ingest of it waits here."""
         if self.pool is not None:
-            with self.pool.connection() as conn:
-                key = f"frontdesk-ingest:{plugin}"
-                conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+            key = f"frontdesk-ingest:{plugin}"
+
+            def take() -> Any:
+                conn = self.pool.getconn()
                 try:
-                    yield
-                finally:
-                    with contextlib.suppress(Exception):  # a dead connection released it
-                        conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                    conn.execute("SELECT pg_advisory_lock(hashtext(%s))", (key,))
+                except BaseException:
+                    self.pool.putconn(conn)
+                    raise
+                return conn
+
+            conn = retry(take, f"the ingest lock of plugin '{plugin}' (Postgres)")
+            try:
+                yield
+            finally:
+                with contextlib.suppress(Exception):  # a dead connection released it already
+                    conn.execute("SELECT pg_advisory_unlock(hashtext(%s))", (key,))
+                self.pool.putconn(conn)
             return
         folder = self.home / "locks"
         folder.mkdir(parents=True, exist_ok=True)
