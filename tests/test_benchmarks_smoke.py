@@ -113,3 +113,13 @@ def test_reference_qa_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert manpages["overall"]["routing_accuracy"] is None  # the git plugin is forced
     assert manpages["ingest"]["documents"] == 3  # the pages its three questions are about
     assert manpages["overall"]["hit_at_k"] is not None
+
+
+def test_shared_state_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import shared_state
+
+    out = shared_state.main(["--smoke"])
+    assert "| state on |" in capsys.readouterr().out
+    assert set(out["results"]) == {"SQLite + files", "PostgreSQL"}
+    assert all(r["ask_on_thread_ms"]["p50"] > 0 for r in out["results"].values())
+    assert [p["interval_s"] for p in out["propagation"]] == [0.5, 2.0]

@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from frontdesk.doc_text import stored_text
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError
 from frontdesk.loaders import load_document
@@ -72,10 +73,21 @@ def panel_html(engine: Engine, ref: str, thread_id: str | None, owner: str) -> s
         cite = citation_for(engine, thread_id, answer_id, index, owner)
     except (KeyError, FrontdeskError):
         return _box("Source", "<p>This citation is not in this chat any more.</p>")
+    gone = _box(cite["source"], "<p>This document is no longer in the plugin's knowledge.</p>")
+    where = ""
+    if engine.settings.chroma_url:  # replicas: the store's copy of the text, as /source does
+        try:
+            stored = stored_text(engine.store, cite["plugin"], cite["source"])
+        except FrontdeskError as exc:
+            return _box(
+                cite["source"], f"<p>Cannot show this document: {html.escape(str(exc))}</p>"
+            )
+        if stored is None:
+            return gone
+        return _panel(ref, index, cite, where, stored)
     path = knowledge_file(engine, cite["plugin"], cite["source"])
     if path is None:
-        return _box(cite["source"], "<p>This document is no longer in the plugin's knowledge.</p>")
-    where = ""
+        return gone
     try:
         if path.suffix.lower() == ".pdf":
             pages = _pdf_pages(path)
@@ -89,6 +101,10 @@ def panel_html(engine: Engine, ref: str, thread_id: str | None, owner: str) -> s
             text = load_document(path).text
     except (FrontdeskError, OSError, ValueError) as exc:
         return _box(cite["source"], f"<p>Cannot show this document: {html.escape(str(exc))}</p>")
+    return _panel(ref, index, cite, where, text)
+
+
+def _panel(ref: str, index: int, cite: dict[str, Any], where: str, text: str) -> str:
     body, found = _marked(text, cite["snippet"])
     note = (
         ""

@@ -30,10 +30,14 @@ from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
 from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.pg_history import AnyAnswerLog, PgAnswerLog
 from frontdesk.plugins import Plugin, PluginSet, discover
+from frontdesk.replica_sync import ReplicaSync
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router, Thresholds
 from frontdesk.settings import Settings
+from frontdesk.shared_state import SharedState, open_state
+from frontdesk.shared_uploads import publish_upload, restore_uploads
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 from frontdesk.uploads import Saved, save_upload
 
@@ -97,7 +101,7 @@ class Engine:
     def router(self) -> Router:
         from frontdesk.calibration import load_calibration
 
-        calib = load_calibration(self.settings.home)
+        calib = load_calibration(self.settings.home, self.state)
         return Router(
             list(self.plugins.values()),
             self.embedder,
@@ -114,12 +118,38 @@ class Engine:
         return Admission(s.max_concurrency, s.max_queue, s.queue_timeout)
 
     @cached_property
-    def log(self) -> AnswerLog:
+    def pool(self) -> Any:
+        """The Postgres pool of every shared table (None without FRONTDESK_MEMORY_URL)."""
+        if not self.settings.memory_url:
+            return None
+        from frontdesk.pgpool import open_pool
+
+        return open_pool(self.settings.memory_url, self.settings.max_concurrency + 4)
+
+    def close(self) -> None:
+        """Close the Postgres pool, if one was opened (memory, log and shared state use it)."""
+        if self.__dict__.get("pool") is not None:
+            self.pool.close()
+
+    @cached_property
+    def state(self) -> SharedState:
+        """Calibration, routing model, change signal, uploads: shared when Postgres is set."""
+        return open_state(self.settings.home, self.pool)
+
+    @cached_property
+    def sync(self) -> ReplicaSync:
+        s = self.settings
+        return ReplicaSync(self.state, self.reload_plugins, s.home, self.pool, s.sync_seconds)
+
+    @cached_property
+    def log(self) -> AnyAnswerLog:
+        if self.pool is not None:
+            return PgAnswerLog(self.pool)
         return AnswerLog(self.settings.home / "history.sqlite")
 
     @cached_property
     def memory(self) -> Memory:
-        return Memory(self.settings, self.log)
+        return Memory(self.settings, self.log, self.pool)
 
     @property
     def checkpointer(self) -> Any:
@@ -195,8 +225,14 @@ class Engine:
         skip_bad: bool = False,
     ) -> list[IngestReport]:
         targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
-        reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
+        reports = []
+        for p in targets:
+            with self.sync.ingest_lock(p.name):  # one ingest of a plugin across replicas
+                restore_uploads(self.state, p)  # documents uploaded through other replicas
+                reports.append(self.store.ingest(p, progress, skip_bad))
         self.__dict__.pop("router", None)  # knowledge changed: scores may too
+        if reports:
+            self.sync.announce("ingest " + ",".join(r.plugin for r in reports))
         return reports
 
     def search(self, query: str, plugin: str, k: int = 4, document: str | None = None) -> list[Hit]:
@@ -496,9 +532,11 @@ class Engine:
 
     def add_document(self, plugin: str, filename: str, data: bytes, replace: bool = False) -> Saved:
         """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
-        return save_upload(
+        saved = save_upload(
             self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes, replace
         )
+        publish_upload(self.state, plugin, saved.path.name, data)
+        return saved
 
     @cached_property
     def jobs(self) -> IngestJobs:

@@ -26,6 +26,13 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
+def title_words(query: str | None) -> list[str]:
+    """LIKE patterns for a thread search: every word must be in the title (case-insensitive
+    for ASCII in SQLite; ILIKE in Postgres). Wildcards typed by the user are taken out."""
+    words = [w.replace("\\", "").replace("%", "").replace("_", "") for w in (query or "").split()]
+    return [f"%{w}%" for w in words if w]
+
+
 class AnswerLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -86,15 +93,13 @@ class AnswerLog:
     def threads(
         self, owner: str, limit: int = 100, query: str | None = None
     ) -> list[dict[str, Any]]:
-        words = [
-            w.replace("\\", "").replace("%", "").replace("_", "") for w in (query or "").split()
-        ]
-        match = "".join(" AND title LIKE ?" for w in words if w)
+        words = title_words(query)
+        match = " AND title LIKE ?" * len(words)
         with self._lock:
             rows = self._db.execute(
                 f"SELECT thread_id, title, created, updated FROM threads WHERE owner = ?{match} "
                 "ORDER BY updated DESC LIMIT ?",
-                (owner, *(f"%{w}%" for w in words if w), limit),
+                (owner, *words, limit),
             ).fetchall()
         return [
             dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows

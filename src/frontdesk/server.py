@@ -14,9 +14,11 @@ from fastapi.responses import FileResponse, Response
 
 from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
+from frontdesk.doc_text import stored_text
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
 from frontdesk.limits import BodyLimit
+from frontdesk.replica_sync import replica_lifespan
 from frontdesk.request_log import RequestLog
 from frontdesk.request_log import configure as configure_logging
 from frontdesk.settings import Settings
@@ -45,12 +47,14 @@ SOURCE_CSP = "default-src 'none'; sandbox"
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".htm"}
 
 
-def source_response(path: Path) -> Response:
+def source_response(path: Path, text: str | None = None) -> Response:
     """A knowledge file as the browser may see it: text as text/plain (HTML included, so a
-    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed."""
+    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed.
+    `text` (the store's copy, on a replica without the file) is always shown as text."""
     headers = {"Content-Security-Policy": SOURCE_CSP, "X-Content-Type-Options": "nosniff"}
-    if path.suffix.lower() in TEXT_SUFFIXES:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+    if text is not None or path.suffix.lower() in TEXT_SUFFIXES:
+        if text is None:
+            text = path.read_bytes().decode("utf-8", errors="replace")
         disposition = f"inline; filename*=UTF-8''{quote(path.name)}"
         return Response(
             text,
@@ -84,7 +88,7 @@ def knowledge_file(engine: Engine, plugin: str, name: str) -> Path | None:
 
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
-    app = FastAPI(title="frontdesk", version="0.1.0")
+    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=replica_lifespan(engine))
     install_error_handlers(app)
     app.include_router(build_api(engine))
     # From the outside in (the last added runs first): the request log, so it sees every
@@ -102,6 +106,13 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
         missing = APIError(
             404, f"no document '{name}' in plugin '{plugin}'", "invalid_request_error", "not_found"
         )
+        if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
+            raise missing
+        if engine.settings.chroma_url:  # replicas: the store's copy, not this machine's disk
+            text = await asyncio.to_thread(stored_text, engine.store, plugin, name)
+            if text is None:
+                raise missing
+            return source_response(Path(name), text)
         target = await asyncio.to_thread(knowledge_file, engine, plugin, name)
         if target is None:
             raise missing

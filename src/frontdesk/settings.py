@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         default="",
         description="Postgres URL for conversation memory; SQLite under home when empty.",
     )
+    sync_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a server checks whether another replica changed the plugins.",
+    )
     thread_retention_days: float = Field(
         default=0,
         ge=0,

@@ -335,7 +335,9 @@ class KnowledgeStore:
                 expected = sum(r.chunks for r in self.manifest(plugin).values())
                 present = self._collection(plugin).count() if expected else 0
             except Exception as exc:
-                self._mark_broken(plugin, exc)
+                error = self._mark_broken(plugin, exc)
+                if plugin not in self.broken:  # a server failing now is not marked for good
+                    return {"name": name, "ok": False, "state": "broken", "detail": str(error)}
             else:
                 if not expected:
                     detail = f"empty: no documents ingested; run: frontdesk ingest {plugin}"
@@ -362,7 +364,8 @@ class KnowledgeStore:
             )
         if state["state"] == "broken":
             return (
-                f"The {plugin} knowledge base cannot be read right now ({self.broken[plugin]}), "
+                f"The {plugin} knowledge base cannot be read right now "
+                f"({self.broken.get(plugin, state['detail'])}), "
                 f"so I cannot answer from it. Rebuild it with: frontdesk ingest {plugin}"
             )
         return None

@@ -22,6 +22,7 @@ PROTECTED = [
     ("GET", "/v1/models"),
     ("POST", "/v1/chat/completions"),
     ("GET", "/v1/threads"),
+    ("GET", "/v1/stats"),
     ("GET", "/v1/threads/some-thread"),
     ("GET", "/source/kitchen/steak.md"),
     ("GET", "/"),
