@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -14,6 +15,7 @@ from frontdesk.engine import Engine
 from frontdesk.errors import InputError, NotFoundError
 from frontdesk.settings import Settings
 
+from .pg import PgServer, postgres  # noqa: F401  (the module-scoped fixture)
 from .security.attack import fake_server
 
 KEY_A, KEY_B = "sk-alice-0123456789", "sk-bob-9876543210"
@@ -200,3 +202,36 @@ def test_the_route_comes_before_any_token(engine: Engine) -> None:
     for question in ("How long should I rest a steak?", "What is the capital of Peru?"):
         kinds = [e.kind for e in engine.stream(question)]
         assert kinds[0] == "route" and "token" in kinds, kinds
+
+
+def test_feedback_and_thread_edits_are_shared_through_postgres(
+    postgres: PgServer,  # noqa: F811
+    make_settings: Callable[..., Settings],
+    tmp_path: Path,
+) -> None:
+    """Two replicas on one Postgres: an answer given by one is rated through the other, both
+    see the correction, and a thread renamed on one is found by words on the other."""
+    from frontdesk.testing import HashEmbedder
+
+    a = Engine(make_settings(home=tmp_path / "a", memory_url=postgres.url), embedder=HashEmbedder())
+    b = Engine(make_settings(home=tmp_path / "b", memory_url=postgres.url), embedder=HashEmbedder())
+    try:
+        a.ingest()
+        done = final(a, "When should I prune my roses?", "pg-thread", owner="alice")
+        b.record_feedback(done["answer_id"], owner="alice", rating="down", plugin="kitchen")
+        with pytest.raises(KeyError):
+            b.record_feedback(done["answer_id"], owner="bob", rating="up")
+        assert a.feedback.corrections() == [("When should I prune my roses?", "kitchen")]
+        assert a.feedback.get(done["answer_id"], "alice") == {
+            "rating": "down",
+            "reason": None,
+            "plugin": "kitchen",
+        }
+        b.rename_thread("pg-thread", "Rose care", "alice")
+        assert [t["title"] for t in a.threads(owner="alice", query="ROSE care")] == ["Rose care"]
+        assert a.threads(owner="alice", query="tulips") == []
+        a.delete_thread("pg-thread", "alice")
+        assert b.feedback.corrections() == []
+    finally:
+        a.close()
+        b.close()

@@ -30,6 +30,7 @@ from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
 from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.pg_feedback import PgFeedbackLog
 from frontdesk.pg_history import AnyAnswerLog, PgAnswerLog
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.replica_sync import ReplicaSync
@@ -546,7 +547,10 @@ class Engine:
     # --- feedback and thread editing (see feedback.py, threads.py) -------------------------
 
     @cached_property
-    def feedback(self) -> FeedbackLog:
+    def feedback(self) -> FeedbackLog | PgFeedbackLog:
+        """Feedback on answers: in Postgres with FRONTDESK_MEMORY_URL (replicas share it)."""
+        if self.pool is not None:
+            return PgFeedbackLog(self.pool)
         return FeedbackLog(self.settings.home / "feedback.sqlite")
 
     def record_feedback(

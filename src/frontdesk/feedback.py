@@ -40,41 +40,29 @@ def new_answer_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
 
 
-class FeedbackLog:
-    """Answers by id and the feedback given on them (SQLite, beside the answer log)."""
-
-    def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
-        self._lock = threading.Lock()
-        with self._lock:
-            self._db.execute("PRAGMA foreign_keys = ON")
-            self._db.executescript(SCHEMA)
-
-    def remember(
-        self,
-        answer_id: str,
-        owner: str,
-        thread_id: str | None,
-        question: str,
-        route: dict[str, Any],
-    ) -> None:
-        """Keep what feedback on this answer needs: who asked what, and where it went."""
-        plugins = ",".join(p["name"] for p in route.get("plugins", []))
-        with self._lock, self._db:
-            self._db.execute(
-                "INSERT OR REPLACE INTO answer_refs (answer_id, ts, owner, thread_id, question,"
-                " plugins, mode) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    answer_id,
-                    time.time(),
-                    owner,
-                    thread_id,
-                    question,
-                    plugins,
-                    route.get("mode", ""),
-                ),
+def checked(
+    rating: str, reason: str | None, plugin: str | None, known_plugins: set[str] | None
+) -> str | None:
+    """The reason to store (stripped, None if empty); InputError for a bad rating, reason or
+    plugin."""
+    if rating not in RATINGS:
+        raise InputError(f"rating must be 'up' or 'down', not {rating!r}")
+    reason = (reason or "").strip() or None
+    if reason and len(reason) > MAX_REASON:
+        raise InputError(f"the reason is {len(reason)} characters; the limit is {MAX_REASON}")
+    if plugin is not None:
+        if rating != "down":
+            raise InputError("only a down-vote can name the specialist that should have answered")
+        if plugin != NONE_PLUGIN and known_plugins is not None and plugin not in known_plugins:
+            raise InputError(
+                f"no plugin '{plugin}' (name one of {sorted(known_plugins)} or 'none')"
             )
+    return reason
+
+
+class Ratings:
+    """What both feedback stores (SQLite here, Postgres in pg_feedback.py) share: the checks
+    before a rating is stored, and the owner check's outcome."""
 
     def record(
         self,
@@ -88,31 +76,66 @@ class FeedbackLog:
     ) -> None:
         """Store (or change) the feedback on one answer. KeyError for an answer id this owner
         was not given; InputError for a bad rating, reason or plugin."""
-        if rating not in RATINGS:
-            raise InputError(f"rating must be 'up' or 'down', not {rating!r}")
-        reason = (reason or "").strip() or None
-        if reason and len(reason) > MAX_REASON:
-            raise InputError(f"the reason is {len(reason)} characters; the limit is {MAX_REASON}")
-        if plugin is not None:
-            if rating != "down":
-                raise InputError(
-                    "only a down-vote can name the specialist that should have answered"
-                )
-            if plugin != NONE_PLUGIN and known_plugins is not None and plugin not in known_plugins:
-                raise InputError(
-                    f"no plugin '{plugin}' (name one of {sorted(known_plugins)} or 'none')"
-                )
+        reason = checked(rating, reason, plugin, known_plugins)
+        if not self._store(answer_id, owner, rating, reason, plugin):
+            raise KeyError(answer_id)  # another key's answer looks like no answer
+
+    def remember(
+        self,
+        answer_id: str,
+        owner: str,
+        thread_id: str | None,
+        question: str,
+        route: dict[str, Any],
+    ) -> None:
+        """Keep what feedback on this answer needs: who asked what, and where it went."""
+        plugins = ",".join(p["name"] for p in route.get("plugins", []))
+        mode = route.get("mode", "")
+        self._remember((answer_id, time.time(), owner, thread_id, question, plugins, mode))
+
+    def _remember(self, row: tuple[Any, ...]) -> None:
+        raise NotImplementedError
+
+    def _store(
+        self, answer_id: str, owner: str, rating: str, reason: str | None, plugin: str | None
+    ) -> bool:
+        raise NotImplementedError
+
+
+class FeedbackLog(Ratings):
+    """Answers by id and the feedback given on them (SQLite, beside the answer log)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), check_same_thread=False, timeout=30)
+        self._lock = threading.Lock()
+        with self._lock:
+            self._db.execute("PRAGMA foreign_keys = ON")
+            self._db.executescript(SCHEMA)
+
+    def _remember(self, row: tuple[Any, ...]) -> None:
+        with self._lock, self._db:
+            self._db.execute(
+                "INSERT OR REPLACE INTO answer_refs (answer_id, ts, owner, thread_id, question,"
+                " plugins, mode) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                row,
+            )
+
+    def _store(
+        self, answer_id: str, owner: str, rating: str, reason: str | None, plugin: str | None
+    ) -> bool:
         with self._lock, self._db:
             row = self._db.execute(
                 "SELECT owner FROM answer_refs WHERE answer_id = ?", (answer_id,)
             ).fetchone()
-            if row is None or row[0] != owner:  # another key's answer looks like no answer
-                raise KeyError(answer_id)
+            if row is None or row[0] != owner:
+                return False
             self._db.execute(
                 "INSERT OR REPLACE INTO feedback (answer_id, ts, rating, reason, plugin)"
                 " VALUES (?, ?, ?, ?, ?)",
                 (answer_id, time.time(), rating, reason, plugin),
             )
+        return True
 
     def get(self, answer_id: str, owner: str) -> dict[str, Any] | None:
         """The owner's feedback on one answer, or None."""
