@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from frontdesk.engine import Engine
-from frontdesk.scaffold import check_plugins
+from frontdesk.plugin_check import check_plugins
 from frontdesk.settings import Settings
 from frontdesk.testing import HashEmbedder
 
@@ -16,8 +16,9 @@ SAMPLE = REPO / "docs" / "sample-plugin"
 
 def test_sample_plugin_checks_ingests_and_answers(make_settings: Callable[..., Settings]) -> None:
     settings = make_settings(plugins_path=str(SAMPLE))
-    problems, ok = check_plugins(SAMPLE / "tea", settings)
-    assert problems == [] and ok[0].startswith("ok  tea: 1 knowledge files")
+    report = check_plugins(SAMPLE / "tea", settings)
+    assert report.problems == report.warnings == []
+    assert report.ok[0].startswith("ok  tea: 1 knowledge files")
     eng = Engine(settings, embedder=HashEmbedder())
     assert list(eng.plugins) == ["tea"]
     eng.ingest()

@@ -23,6 +23,12 @@ def _engine() -> Any:
     return Engine()
 
 
+def _settings() -> Any:
+    from frontdesk.settings import Settings
+
+    return Settings()
+
+
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
@@ -91,16 +97,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    engine = _engine()
-    reports = engine.ingest(args.plugins or None, progress=_progress_bar(), skip_bad=args.skip_bad)
-    for r in reports:
+    from frontdesk.ingest_all import ingest_each, summary_table
+
+    outcomes = ingest_each(_engine(), args.plugins or None, _progress_bar(), args.skip_bad)
+    for o in outcomes:
         if args.json:
-            _print_json(r.as_dict())
-        else:
-            print(r.summary())
-            for err in r.errors:
-                print(f"  skipped: {err}", file=sys.stderr)
-    return 1 if any(r.errors for r in reports) else 0
+            _print_json(o.as_dict())
+            continue
+        if o.report is not None:
+            print(o.report.summary())
+        for err in [o.error] if o.error else o.report.errors if o.report else []:
+            print(f"{o.plugin}: {err}", file=sys.stderr)
+    if not args.json:
+        print("\n".join(summary_table(outcomes)))
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -166,14 +176,14 @@ def cmd_plugin_new(args: argparse.Namespace) -> int:
 
 
 def cmd_plugin_check(args: argparse.Namespace) -> int:
-    from frontdesk.scaffold import check_plugins
+    from frontdesk.plugin_check import check_plugins
 
-    problems, checked = check_plugins(Path(args.path) if args.path else None)
-    for line in checked:
+    report = check_plugins(Path(args.path) if args.path else None, _settings())
+    for line in report.ok:
         print(line)
-    for line in problems:
+    for line in report.warnings + report.problems:
         print(line, file=sys.stderr)
-    return 2 if problems else 0
+    return 2 if report.problems else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
