@@ -27,7 +27,8 @@ from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
-from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.models import load_chat_model
+from frontdesk.plugin_settings import model_options
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router, Thresholds
@@ -164,14 +165,12 @@ class Engine:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
-        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
-        limit = self.settings.max_answer_tokens
-        options = ModelOptions(
-            max_tokens=min(max_tokens, limit) if max_tokens else limit,
-            context_window=self.settings.context_window,
-            timeout=self.settings.model_timeout,
-        )
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel:
+        """The model for a spec, with `plugin`'s own settings (plugin_settings.py); `max_tokens`
+        (a request's limit) never exceeds the plugin's limit or the setting."""
+        options = model_options(self.settings, plugin, max_tokens)
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
