@@ -137,6 +137,13 @@ def plugins_table(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def plugin_choices(engine: Engine) -> tuple[Any, Any]:
+    """The specialist picker's and the ingest target's choices, as of now: a page loaded after
+    a plugin reload (frontdesk.reload) offers the plugins it added and none it removed."""
+    names = sorted(engine.plugins)
+    return gr.Dropdown(choices=[AUTO, *names]), gr.Dropdown(choices=names)
+
+
 def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     s = engine.stats(since_start=scope == "since start")
     share = f"{s['specialist_only_share']:.0%}" if s["answers"] else "—"
@@ -446,5 +453,6 @@ def build_ui(engine: Engine) -> gr.Blocks:
         scope.change(show_stats, inputs=scope, outputs=stat_outputs)
         demo.load(show_stats, inputs=scope, outputs=stat_outputs)
         demo.load(lambda: plugins_table(engine), outputs=table)
+        demo.load(lambda: plugin_choices(engine), outputs=[picker, target])
 
     return demo

@@ -186,6 +186,20 @@ def cmd_plugin_check(args: argparse.Namespace) -> int:
     return 2 if report.problems else 0
 
 
+def cmd_reload(args: argparse.Namespace) -> int:
+    from frontdesk.reload_client import request_reload
+
+    report = request_reload(args.url, _settings(), ingest=not args.no_ingest)
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report["lines"]:
+            print(line)
+        for line in report["errors"]:
+            print(line, file=sys.stderr)
+    return 2 if report["errors"] else 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from frontdesk.server import serve
 
@@ -317,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("reload", help="make a running server pick up plugin changes")
+    p.add_argument(
+        "--url", default="http://127.0.0.1:7860", help="the server (default: %(default)s)"
+    )
+    p.add_argument("--no-ingest", action="store_true", help="do not ingest added/changed plugins")
+    p.add_argument("--json", action="store_true", help="print the reload report as JSON")
+    p.set_defaults(func=cmd_reload)
 
     p = sub.add_parser("threads", help="list or delete conversation threads")
     psub = p.add_subparsers(dest="threads_command", required=True)

@@ -134,10 +134,15 @@ class Engine:
     @cached_property
     def runner(self) -> Any:
         """The same graph without a checkpointer: a turn runs here and reaches memory only
-        once it has succeeded (see memory.py)."""
+        once it has succeeded (see memory.py). It runs over the plugin set of its time
+        (reload.TurnRuntime): a reload never changes the plugins of a turn in flight."""
         from frontdesk.graph import build_graph
+        from frontdesk.reload import TurnRuntime
 
-        return build_graph(self)
+        runtime = TurnRuntime(self)
+        graph = build_graph(runtime)
+        graph.frontdesk_runtime = runtime
+        return graph
 
     # The graph's Runtime protocol.
     @property
@@ -176,12 +181,11 @@ class Engine:
         except (ValueError, FileNotFoundError) as exc:
             raise BackendError(f"model {spec}: {exc}") from exc
 
-    def reload_plugins(self) -> None:
-        """Discover plugins again (after adding a folder or fixing a manifest)."""
-        with self._lock:
-            self.plugin_set = discover(self.settings)
-            for name in ("router", "graph", "runner"):
-                self.__dict__.pop(name, None)
+    def reload_plugins(self, ingest: bool = False) -> dict[str, Any]:
+        """Discover plugins again (after adding a folder or fixing a manifest); see reload.py."""
+        from frontdesk.reload import reload_plugins
+
+        return reload_plugins(self, ingest=ingest)
 
     # --- knowledge -----------------------------------------------------------------------
 
@@ -293,8 +297,9 @@ class Engine:
         `document` (with `plugin`) restricts retrieval to that one document.
         """
         question = self.check_question(question)
+        runner = self.runner  # this turn's plugins and router, whatever a reload does meanwhile
         if plugin:
-            self.plugin_set.get(plugin)
+            runner.frontdesk_runtime.plugin_set.get(plugin)
         if thread_id is not None:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
@@ -325,7 +330,7 @@ class Engine:
         mode, shown_text = None, ""
         values: dict[str, Any] = {}
         try:
-            for kind, chunk in self.runner.stream(
+            for kind, chunk in runner.stream(
                 state_in, config, stream_mode=["messages", "updates", "values"]
             ):
                 if kind == "values":
