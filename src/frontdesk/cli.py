@@ -167,7 +167,13 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_plugin_new(args: argparse.Namespace) -> int:
     from frontdesk.scaffold import new_plugin
 
-    folder = new_plugin(args.name, Path(args.dir))
+    if args.package:
+        from frontdesk.scaffold_package import new_package
+
+        root = new_package(args.name, Path(args.dir or "."))
+        print(f"created {root} (an installable package; see its README.md: pip install -e {root})")
+        return 0
+    folder = new_plugin(args.name, Path(args.dir or "plugins"))
     print(
         f"created {folder} (edit plugin.toml, add documents to {folder / 'knowledge'}, "
         f"then: frontdesk ingest {args.name})"
@@ -316,7 +322,12 @@ def build_parser() -> argparse.ArgumentParser:
     psub = p.add_subparsers(dest="plugin_command", required=True)
     q = psub.add_parser("new", help="scaffold a working plugin folder")
     q.add_argument("name")
-    q.add_argument("--dir", default="plugins", help="where to create it (default: plugins)")
+    q.add_argument("--dir", help="where to create it (default: plugins, or . with --package)")
+    q.add_argument(
+        "--package",
+        action="store_true",
+        help="an installable package (pyproject with the frontdesk.plugins entry point, a test)",
+    )
     q.set_defaults(func=cmd_plugin_new)
     q = psub.add_parser("check", help="validate plugin manifests and knowledge paths")
     q.add_argument("path", nargs="?", help="a plugin folder (default: every plugin found)")
