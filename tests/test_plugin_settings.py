@@ -145,3 +145,34 @@ def test_bad_settings_are_reported_with_field(tmp_path: Path, extra, field, word
     )
     assert found.plugins == {}
     assert f"field '{field}'" in str(found.errors[0]) and words in str(found.errors[0])
+
+
+def test_api_key_env_authenticates_at_an_openai_compatible_host(
+    tmp_path: Path, make_settings: Callable[..., Settings], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The host is a second frontdesk (OpenAI-compatible, keyed): the plugin's key opens it."""
+    from frontdesk.server import build_app
+
+    from .servers import ThreadServer
+
+    host = Engine(make_settings(api_keys="host-key"), embedder=HashEmbedder())
+    with ThreadServer(build_app(host, with_ui=False)) as srv:
+        root = tmp_path / "own"
+        write_plugin(
+            root,
+            "relay",
+            "Questions relayed to another desk: chess openings.",
+            ["What is the Sicilian defence?"],
+            {"chess.md": "The Sicilian defence answers e4 with c5."},
+            model=f"openai:frontdesk@{srv.url}/v1",
+            extra='api_key_env = "FD_RELAY_KEY"',
+        )
+        eng = Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
+        eng.ingest()
+        monkeypatch.setenv("FD_RELAY_KEY", "wrong-key")
+        with pytest.raises(BackendError) as info:
+            eng.ask("What is the Sicilian defence?", plugin="relay")
+        assert "401" in str(info.value) or "Authentication" in str(info.value)
+        monkeypatch.setenv("FD_RELAY_KEY", "host-key")
+        answer = eng.ask("What is the Sicilian defence?", plugin="relay")
+        assert answer.usage and any(u["model"].startswith("openai:") for u in answer.usage)

@@ -178,3 +178,36 @@ def test_watcher_ignores_knowledge_edits_and_sees_manifest_edits(
         assert _until(lambda: watcher.last_report is not None, timeout=20)
         assert watcher.last_report and watcher.last_report["changed"] == ["kitchen"]
     assert engine.plugins["kitchen"].description.startswith("Cooking lamb, steak")
+
+
+def test_a_package_installed_while_running_is_found_by_reload(
+    make_settings: Callable[..., Settings], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    eng = Engine(make_settings(entry_point_plugins=True), embedder=HashEmbedder())
+    assert "tea" not in eng.plugins
+    # `pip install` of a package with the entry point: its files and dist-info appear on the path.
+    site = tmp_path / "site"
+    write_plugin(site / "fd_tea", "tea", *TEA, TEA_DOCS)
+    (site / "fd_tea" / "__init__.py").write_text(
+        "from pathlib import Path\n\ndef plugin_dirs():\n    return [Path(__file__).parent / 'tea']\n"
+    )
+    (site / "fd_tea-0.1.dist-info").mkdir()
+    (site / "fd_tea-0.1.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: fd-tea\nVersion: 0.1\n"
+    )
+    (site / "fd_tea-0.1.dist-info" / "entry_points.txt").write_text(
+        "[frontdesk.plugins]\ntea = fd_tea:plugin_dirs\n"
+    )
+    monkeypatch.syspath_prepend(str(site))
+    try:
+        report = eng.reload_plugins(ingest=True)
+        assert report["added"] == ["tea"] and report["ingesting"] == ["tea"]
+        assert eng.plugins["tea"].origin.endswith("of package 'fd-tea'")
+        assert _until(lambda: not eng.jobs.running())
+        assert not eng.jobs.get("tea").error  # type: ignore[union-attr]
+        answer = eng.ask("At what temperature should I brew green tea?")
+        assert answer.route["plugins"][0]["name"] == "tea" and "80 degrees" in answer.answer
+    finally:
+        sys.modules.pop("fd_tea", None)
