@@ -3,8 +3,9 @@
 `reload_plugins(engine)` is the one function that performs a reload (the CLI's `frontdesk
 reload`, `POST /v1/admin/reload`, the folder watcher and other replicas all call it):
 discover the plugins again, keep the previous version of any plugin whose manifest is now
-broken (the error is reported: reload response, /readyz, the Plugins tab), swap the plugin set
-under the engine's lock and rebuild the router.
+broken (the error is reported: reload response, /readyz, the Plugins tab), build the router of
+the new set (by the engine's own `router` code, before taking any lock: answers go on
+meanwhile), then swap set and router under the engine's lock.
 
 A turn in flight is not disturbed: the graph runs over a `TurnRuntime`, the engine as it was
 when the turn's graph was built — the same plugin set and, once a reload has replaced it, the
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,9 +41,9 @@ class TurnRuntime:
     """The engine as the turns of one graph see it: its plugin set never changes, and its
     router is the engine's until a reload replaces the set (then the last one of this set)."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, plugin_set: PluginSet | None = None) -> None:
         self._engine = engine
-        self.plugin_set = engine.plugin_set
+        self.plugin_set = plugin_set or engine.plugin_set
         self._router: Router | None = None
 
     @property
@@ -81,20 +83,35 @@ def _kept_versions(old: PluginSet, new: PluginSet) -> list[str]:
     return kept
 
 
+def _build_router(engine: Engine, plugins: PluginSet) -> Router | None:
+    """The router the engine would build for `plugins`, built by the engine's own code (its
+    `router` property) over a runtime holding the new set, so no lock is held meanwhile."""
+    builder = type(engine).__dict__.get("router")
+    if not isinstance(builder, cached_property):
+        return None  # built under the lock below instead
+    router: Router = builder.func(TurnRuntime(engine, plugins))
+    return router
+
+
 def reload_plugins(engine: Engine, *, ingest: bool = False) -> dict[str, Any]:
     """Discover plugins again and swap them in; returns what changed. With `ingest`, added and
     changed plugins are ingested in the background (engine.jobs)."""
-    with engine._lock:  # one reload at a time
+    with engine.__dict__.setdefault("_reload_lock", threading.Lock()):  # one at a time
         new = discover(engine.settings)
         old = engine.plugin_set
         kept = _kept_versions(old, new)
-        runner = engine.__dict__.get("runner")
-        if runner is not None:
-            runner.frontdesk_runtime.retire()
-        engine.plugin_set = new
-        for name in ("router", "graph", "runner"):
-            engine.__dict__.pop(name, None)
-        engine.router  # noqa: B018  built now, so the next question does not wait for it
+        router = _build_router(engine, new)  # the slow part, while answers go on
+        with engine._lock:  # the swap: turns see the old set and router or the new ones
+            runner = engine.__dict__.get("runner")
+            if runner is not None:
+                runner.frontdesk_runtime.retire()
+            engine.plugin_set = new
+            for name in ("router", "graph", "runner"):
+                engine.__dict__.pop(name, None)
+            if router is not None:
+                engine.__dict__["router"] = router
+            else:
+                engine.router  # noqa: B018  built now, so the next question does not wait
     added = sorted(set(new.plugins) - set(old.plugins))
     removed = sorted(set(old.plugins) - set(new.plugins))
     changed = sorted(
