@@ -1,6 +1,7 @@
 """What hot reload costs: the watcher's idle poll, and a reload after one manifest changed.
 
     python -m benchmarks.reload [--sizes 10,100] [--runs 5] [--json FILE]
+    python -m benchmarks.reload --smoke     # 3 plugins, 1 run (CI)
 
 N synthetic plugins (a description and five examples each, one small knowledge file) on
 FRONTDESK_PLUGINS_PATH, the real MiniLM embedder (the router embeds every example). For each
@@ -71,18 +72,23 @@ def measure(n: int, runs: int) -> dict[str, Any]:
     return {"plugins": n, "runs": runs, "poll_s": polls, "reload_s": reloads}
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="3 plugins, 1 run")
     parser.add_argument("--json", help="also write the results here")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    if args.smoke:
+        args.sizes, args.runs = "3", 1
     results = [measure(int(n), args.runs) for n in args.sizes.split(",")]
     rows = [[str(r["plugins"]), *_ms(r["poll_s"]), *_ms(r["reload_s"])] for r in results]
     print(machine())
     print(table(["plugins", "poll p50 ms", "poll max ms", "reload p50 ms", "reload max ms"], rows))
+    out = {"machine": machine(), "results": results}
     if args.json:
-        Path(args.json).write_text(json.dumps({"machine": machine(), "results": results}, indent=1))
+        Path(args.json).write_text(json.dumps(out, indent=1))
+    return out
 
 
 if __name__ == "__main__":
