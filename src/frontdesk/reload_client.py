@@ -20,7 +20,8 @@ def request_reload(url: str, settings: Settings, ingest: bool = True) -> dict[st
     headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
     target = url.rstrip("/") + "/v1/admin/reload"
     try:
-        reply = httpx.post(target, json={"ingest": ingest}, headers=headers, timeout=60.0)
+        # A reload rebuilds the router (it embeds every plugin's examples): minutes with many.
+        reply = httpx.post(target, json={"ingest": ingest}, headers=headers, timeout=600.0)
     except httpx.HTTPError as exc:
         raise BackendError(
             f"no frontdesk server answered at {url} ({type(exc).__name__}); is `frontdesk "
