@@ -37,13 +37,14 @@ def test_every_problem_of_a_file_is_reported_at_once(run, tmp_path: Path) -> Non
     (folder / "prompt.md").write_text("You are terse.")
     (folder / "plugin.toml").write_text(
         'name = "Bad Name"\nmodle = "x"\nsystem_prompt = "hi"\nprompt_file = "prompt.md"\n'
+        'model = "llamacpp:/no/such/model.gguf"\n'
         "[retrieval]\ntop_k = 0\n"
     )
     code, _, err = run("plugin", "check", str(folder))
     assert code == 2
-    for field in ("name", "description", "modle", "retrieval.top_k", "prompt_file"):
+    for field in ("name", "description", "modle", "retrieval.top_k", "prompt_file", "model"):
         assert f"field '{field}'" in err, field
-    assert len(err.strip().splitlines()) == 5
+    assert len(err.strip().splitlines()) == 6
 
 
 def test_duplicate_name_is_found_when_checking_one_folder(run, make_settings, tmp_path) -> None:
@@ -83,7 +84,7 @@ def test_chunk_overlap_not_smaller_than_chunk_size_is_an_error(run, tmp_path: Pa
     with (folder / "plugin.toml").open("a") as f:
         f.write("[retrieval]\nchunk_size = 300\nchunk_overlap = 300\n")
     code, _, err = run("plugin", "check", str(folder))
-    assert code == 2 and "field 'retrieval'" in err and "chunk_overlap (300)" in err
+    assert code == 2 and "field 'retrieval.chunk_overlap'" in err and "chunk_overlap (300)" in err
     assert (
         discover(
             Settings(

@@ -10,6 +10,7 @@ knowledge paths that are missing or hold nothing readable. Warnings (exit 0): te
 from __future__ import annotations
 
 import os
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,26 +39,45 @@ class CheckReport:
     ok: list[str] = field(default_factory=list)
 
 
-def model_problem(plugin: Plugin) -> ManifestError | None:
+def model_problem(manifest: Path, spec_text: str) -> ManifestError | None:
     """A model that cannot work on this machine whatever happens later: a missing .gguf file."""
     try:
-        spec = parse_spec(plugin.model)
+        spec = parse_spec(spec_text)
         if spec.backend == "llamacpp":
             resolve_gguf(spec.name)
     except (ValueError, FileNotFoundError) as exc:
-        return ManifestError(plugin.manifest_path, "model", f"{exc}; fix the path or the spec")
+        return ManifestError(manifest, "model", f"{exc}; fix the path or the spec")
     return None
 
 
-def api_key_problem(plugin: Plugin) -> ManifestError | None:
-    if plugin.api_key_env and not os.environ.get(plugin.api_key_env):
+def api_key_problem(manifest: Path, variable: str | None) -> ManifestError | None:
+    if variable and not os.environ.get(variable):
         return ManifestError(
-            plugin.manifest_path,
+            manifest,
             "api_key_env",
-            f"the environment variable {plugin.api_key_env} is not set; export it with the "
-            "API key of this plugin's model host",
+            f"the environment variable {variable} is not set; export it with the API key of "
+            "this plugin's model host",
         )
     return None
+
+
+def broken_manifest_problems(manifest: Path) -> list[str]:
+    """The model and API key checks on a manifest that failed validation (all at once)."""
+    try:
+        raw = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # already reported by discovery
+    model, variable = raw.get("model"), raw.get("api_key_env")
+    problems = []
+    if isinstance(model, str):
+        try:
+            parse_spec(model)  # a spec that does not parse is already a field error
+            problems.append(model_problem(manifest, model))
+        except ValueError:
+            pass
+    if isinstance(variable, str):
+        problems.append(api_key_problem(manifest, variable))
+    return [str(p) for p in problems if p is not None]
 
 
 def placeholder_warnings(plugin: Plugin, files: list[Path]) -> list[str]:
@@ -83,7 +103,11 @@ def placeholder_warnings(plugin: Plugin, files: list[Path]) -> list[str]:
 
 def check_one(plugin: Plugin, report: CheckReport) -> None:
     """The checks beyond the manifest itself: model, API key, knowledge, placeholders."""
-    problems = [p for p in (model_problem(plugin), api_key_problem(plugin)) if p is not None]
+    checks = (
+        model_problem(plugin.manifest_path, plugin.model),
+        api_key_problem(plugin.manifest_path, plugin.api_key_env),
+    )
+    problems = [p for p in checks if p is not None]
     files: list[Path] = []
     try:
         files = plugin.knowledge_files()
@@ -110,11 +134,14 @@ def check_plugins(path: Path | None, settings: Settings | None = None) -> CheckR
     found = discover(settings)
     if path is None:
         report.problems.extend(str(e) for e in found.errors)
+        for manifest in dict.fromkeys(Path(e.path) for e in found.errors):
+            report.problems.extend(broken_manifest_problems(manifest))
         plugins = list(found.plugins.values())
     else:
         plugin, problems = read_plugin(path, settings)
         report.problems.extend(str(p) for p in problems)
         if plugin is None:
+            report.problems.extend(broken_manifest_problems(path / MANIFEST))
             return report
         other = found.plugins.get(plugin.name)
         if other is not None and other.root != plugin.root:

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from frontdesk.errors import InputError, ManifestError
 from frontdesk.models import parse_spec
@@ -43,14 +50,13 @@ class RetrievalSection(BaseModel):
     chunk_overlap: int = Field(default=100, ge=0, le=2000)
     keyword_weight: float | None = Field(default=None, ge=0.0, le=1.0)
 
-    @model_validator(mode="after")
-    def _overlap(self) -> RetrievalSection:
-        if self.chunk_overlap >= self.chunk_size:
-            raise ValueError(
-                f"chunk_overlap ({self.chunk_overlap}) must be smaller than chunk_size "
-                f"({self.chunk_size})"
-            )
-        return self
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
 
 
 class Manifest(BaseModel):
