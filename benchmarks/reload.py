@@ -1,7 +1,7 @@
 """What hot reload costs: the watcher's idle poll, and a reload after one manifest changed.
 
     python -m benchmarks.reload [--sizes 10,100] [--runs 5] [--json FILE]
-    python -m benchmarks.reload --smoke     # 3 plugins, 1 run (CI)
+    python -m benchmarks.reload --smoke     # 3 plugins, 1 run, bag-of-words embeddings (CI)
 
 N synthetic plugins (a description and five examples each, one small knowledge file) on
 FRONTDESK_PLUGINS_PATH, the real MiniLM embedder (the router embeds every example). For each
@@ -46,7 +46,7 @@ def _ms(values: list[float]) -> list[str]:
     return [f"{percentile(values, 0.5) * 1000:.0f}", f"{max(values) * 1000:.0f}"]
 
 
-def measure(n: int, runs: int) -> dict[str, Any]:
+def measure(n: int, runs: int, embedder: Any = None) -> dict[str, Any]:
     root = Path(tempfile.mkdtemp())
     _plugins(root / "plugins", n)
     settings = Settings(
@@ -55,7 +55,7 @@ def measure(n: int, runs: int) -> dict[str, Any]:
         bundled_plugins=False,
         entry_point_plugins=False,
     )
-    eng = Engine(settings)
+    eng = Engine(settings, embedder=embedder)
     eng.router  # noqa: B018  built once, as a serving engine has it
     polls, reloads = [], []
     for run in range(runs):
@@ -76,12 +76,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10,100")
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--smoke", action="store_true", help="3 plugins, 1 run")
+    parser.add_argument("--smoke", action="store_true", help="3 plugins, 1 run, no MiniLM")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
+    embedder = None
     if args.smoke:
-        args.sizes, args.runs = "3", 1
-    results = [measure(int(n), args.runs) for n in args.sizes.split(",")]
+        from frontdesk.testing import HashEmbedder
+
+        args.sizes, args.runs, embedder = "3", 1, HashEmbedder()
+    results = [measure(int(n), args.runs, embedder) for n in args.sizes.split(",")]
     rows = [[str(r["plugins"]), *_ms(r["poll_s"]), *_ms(r["reload_s"])] for r in results]
     print(machine())
     print(table(["plugins", "poll p50 ms", "poll max ms", "reload p50 ms", "reload max ms"], rows))
