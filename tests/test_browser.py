@@ -237,7 +237,8 @@ def test_a_plugin_added_while_serving_reaches_the_picker_and_plugins_tab(
     browser: object, server: ServeProcess
 ) -> None:
     """Hot reload: the folder watcher of `frontdesk serve` picks the folder up; a page loaded
-    after that offers the plugin in the specialist picker and lists it in the Plugins tab."""
+    after that offers the plugin in the specialist picker and lists it in the Plugins tab;
+    removed, it leaves /v1/models."""
     extra: Path = server.extra  # type: ignore[attr-defined]
     write_plugin(extra, "kettles", "Kettles: descaling and care.", [], {"k.md": "Descale monthly."})
     try:
@@ -258,3 +259,8 @@ def test_a_plugin_added_while_serving_reaches_the_picker_and_plugins_tab(
         context.close()
     finally:
         shutil.rmtree(extra / "kettles")
+    # Removed, it goes again.
+    deadline = time.time() + 60
+    while "frontdesk/kettles" in httpx.get(server.url + "/v1/models").text:
+        assert time.time() < deadline, "the running server still lists the removed plugin"
+        time.sleep(0.2)

@@ -18,7 +18,7 @@ from frontdesk.settings import Settings
 from frontdesk.testing import HashEmbedder
 
 from .conftest import write_plugin
-from .servers import ServeProcess, ThreadServer
+from .servers import ThreadServer
 
 TEA = ("Tea: brewing green and black tea, water temperature.", ["How hot for green tea?"])
 TEA_DOCS = {"brew.md": "Brew green tea with water at 80 degrees for two minutes."}
@@ -137,33 +137,6 @@ def test_admin_endpoint_and_cli_reload_a_keyed_server(
     code = cli.main(["reload", "--url", srv.url])  # the server is gone
     _, err = capsys.readouterr()
     assert code == 3 and err.count("\n") == 1 and "no frontdesk server answered" in err
-
-
-def test_watcher_picks_up_a_new_folder_in_a_running_serve(tmp_path: Path) -> None:
-    """A real `frontdesk serve`: a plugin folder added, then removed, on FRONTDESK_PLUGINS_PATH."""
-    root = tmp_path / "plugins"
-    write_plugin(
-        root, "kitchen", "Cooking steak and rice in the kitchen.", [], {"a.md": "Rest steak."}
-    )
-    env = {
-        "FRONTDESK_HOME": str(tmp_path / "home"),
-        "FRONTDESK_PLUGINS_PATH": str(root),
-        "FRONTDESK_BUNDLED_PLUGINS": "false",
-        "FRONTDESK_ENTRY_POINT_PLUGINS": "false",
-        "FRONTDESK_TEST_EMBEDDER": "hash",
-        "FRONTDESK_PLUGIN_POLL_SECONDS": "0.5",
-    }
-    with ServeProcess(env, tmp_path / "serve.log") as srv:
-        assert _models(srv.url) == ["frontdesk", "frontdesk/kitchen"]
-        write_plugin(root, "tea", *TEA, TEA_DOCS)
-        assert _until(lambda: "frontdesk/tea" in _models(srv.url)), (
-            tmp_path / "serve.log"
-        ).read_text()
-        import shutil
-
-        shutil.rmtree(root / "tea")
-        assert _until(lambda: "frontdesk/tea" not in _models(srv.url))
-        assert _models(srv.url) == ["frontdesk", "frontdesk/kitchen"]
 
 
 def test_watcher_ignores_knowledge_edits_and_sees_manifest_edits(
