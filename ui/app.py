@@ -202,7 +202,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         def load(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
             thread_id, messages = chat.transcript(engine, thread_id, owner_of(request))
-            return thread_id, messages, threads.refresh(engine, "", request)
+            shown = gr.Chatbot(
+                messages,
+                placeholder=welcome.welcome_markdown(engine),  # the plugins as of now
+                examples=welcome.examples(engine),  # type: ignore[arg-type]
+            )
+            return thread_id, shown, threads.refresh(engine, "", request)
 
         def start_new(request: gr.Request) -> tuple[Any, ...]:
             return uuid.uuid4().hex, [], "", threads.refresh(engine, "", request)
@@ -429,5 +434,12 @@ def build_ui(engine: Engine) -> gr.Blocks:
         refresh.click(show_stats, inputs=scope, outputs=stat_outputs)
         scope.change(show_stats, inputs=scope, outputs=stat_outputs)
         stats_tab.select(show_stats, inputs=scope, outputs=stat_outputs)
+        # A page loaded after a plugin reload (frontdesk.reload) offers the plugins it added
+        # and none it removed: pickers, the feedback form.
+        demo.load(
+            lambda t: tabs.plugin_choices(engine, t),
+            inputs=target,
+            outputs=[picker, target, should],
+        )
 
     return demo

@@ -6,6 +6,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import gradio as gr
+
 from frontdesk.engine import Engine
 
 COLUMNS = ("plugin", "model", "documents", "chunks", "last ingest", "status", "errors")
@@ -43,6 +45,22 @@ def plugin_rows(engine: Engine) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+def plugin_choices(engine: Engine, target: str | None) -> tuple[Any, Any, Any]:
+    """The specialist picker's, the ingest target's and the feedback form's choices, as of
+    now: a page loaded after a plugin reload (frontdesk.reload) offers the plugins it added
+    and none it removed."""
+    from .chat import AUTO
+    from .feedback import specialist_choices
+
+    names = sorted(engine.plugins)
+    chosen = target if target in names else (names[0] if names else None)
+    return (
+        gr.Dropdown(choices=[AUTO, *names]),
+        gr.Dropdown(choices=names, value=chosen),
+        gr.Dropdown(choices=specialist_choices(engine)),  # type: ignore[arg-type]
+    )
 
 
 def _cell(value: Any) -> str:

@@ -29,9 +29,10 @@ from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
-from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.models import load_chat_model
 from frontdesk.pg_feedback import PgFeedbackLog
 from frontdesk.pg_history import AnyAnswerLog, PgAnswerLog
+from frontdesk.plugin_settings import model_options
 from frontdesk.plugins import Plugin, PluginSet, discover
 from frontdesk.replica_sync import ReplicaSync
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
@@ -166,10 +167,15 @@ class Engine:
     @cached_property
     def runner(self) -> Any:
         """The same graph without a checkpointer: a turn runs here and reaches memory only
-        once it has succeeded (see memory.py)."""
+        once it has succeeded (see memory.py). It runs over the plugin set of its time
+        (reload.TurnRuntime): a reload never changes the plugins of a turn in flight."""
         from frontdesk.graph import build_graph
+        from frontdesk.reload import TurnRuntime
 
-        return build_graph(self)
+        runtime = TurnRuntime(self)
+        graph = build_graph(runtime)
+        graph.frontdesk_runtime = runtime
+        return graph
 
     # The graph's Runtime protocol.
     @property
@@ -197,25 +203,22 @@ class Engine:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
-        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
-        limit = self.settings.max_answer_tokens
-        options = ModelOptions(
-            max_tokens=min(max_tokens, limit) if max_tokens else limit,
-            context_window=self.settings.context_window,
-            timeout=self.settings.model_timeout,
-        )
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel:
+        """The model for a spec, with `plugin`'s own settings (plugin_settings.py); `max_tokens`
+        (a request's limit) never exceeds the plugin's limit or the setting."""
+        options = model_options(self.settings, plugin, max_tokens)
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
             raise BackendError(f"model {spec}: {exc}") from exc
 
-    def reload_plugins(self) -> None:
-        """Discover plugins again (after adding a folder or fixing a manifest)."""
-        with self._lock:
-            self.plugin_set = discover(self.settings)
-            for name in ("router", "graph", "runner"):
-                self.__dict__.pop(name, None)
+    def reload_plugins(self, ingest: bool = False) -> dict[str, Any]:
+        """Discover plugins again (after adding a folder or fixing a manifest); see reload.py."""
+        from frontdesk.reload import reload_plugins
+
+        return reload_plugins(self, ingest=ingest)
 
     # --- knowledge -----------------------------------------------------------------------
 
@@ -335,8 +338,9 @@ class Engine:
         carries `answer_id` (given, or made here), the id feedback on the answer refers to.
         """
         question = self.check_question(question)
+        runner = self.runner  # this turn's plugins and router, whatever a reload does meanwhile
         if plugin:
-            self.plugin_set.get(plugin)
+            runner.frontdesk_runtime.plugin_set.get(plugin)
         if thread_id is not None:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
@@ -367,7 +371,7 @@ class Engine:
         mode, shown_text = None, ""
         values: dict[str, Any] = {}
         try:
-            for kind, chunk in self.runner.stream(
+            for kind, chunk in runner.stream(
                 state_in, config, stream_mode=["messages", "updates", "values"]
             ):
                 if kind == "values":

@@ -38,7 +38,7 @@ class ReplicaSync:
     def __init__(
         self,
         state: SharedState,
-        reload: Callable[[], None],
+        reload: Callable[[], object],
         home: Path,
         pool: Any = None,
         interval: float = 2.0,

@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 
+from frontdesk.admin_api import build_admin_api
 from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
 from frontdesk.doc_text import stored_text
@@ -90,6 +91,7 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
     app = FastAPI(title="frontdesk", version="0.1.0", lifespan=replica_lifespan(engine))
     install_error_handlers(app)
+    app.include_router(build_admin_api(engine))  # before the API's catch-all for /v1/...
     app.include_router(build_api(engine))
     # From the outside in (the last added runs first): the request log, so it sees every
     # status; the access checks, before any body is read; an empty CORS policy, so no other
@@ -171,11 +173,20 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
     engine = Engine(settings)
     app = build_app(engine)
     print(f"frontdesk: web chat and API on http://{host}:{port}/  (API: /v1)", flush=True)
-    uvicorn.run(  # no access log: RequestLog writes one line per request instead
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    watcher = None
+    if settings.plugin_poll_seconds > 0:  # hot reload of plugin folders (reload.py)
+        from frontdesk.reload import PluginWatcher
+
+        watcher = PluginWatcher(engine, settings.plugin_poll_seconds).start()
+    try:
+        uvicorn.run(  # no access log: RequestLog writes one line per request instead
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if watcher is not None:
+            watcher.stop()

@@ -377,10 +377,12 @@ class KnowledgeStore:
         k: int = 4,
         vector: np.ndarray | None = None,
         document: str | None = None,
+        keyword_weight: float | None = None,
     ) -> list[Hit]:
         """The k best chunks of `plugin` for the query: embeddings and keywords fused (see
         retrieval.py), or embeddings alone without a query text or with FRONTDESK_RETRIEVAL=
-        embedding. `document` keeps one document's chunks only. score = cosine similarity."""
+        embedding. `document` keeps one document's chunks only. score = cosine similarity.
+        `keyword_weight` (a plugin's own) replaces FRONTDESK_KEYWORD_WEIGHT."""
         if vector is None:
             if not query:
                 raise InputError("search needs a query")
@@ -390,7 +392,7 @@ class KnowledgeStore:
             return [_hit(plugin, *row) for row in self._query(plugin, vector, k, document)]
         from frontdesk.retrieval import hybrid_search
 
-        return hybrid_search(self, plugin, query, vector, k, document)
+        return hybrid_search(self, plugin, query, vector, k, document, keyword_weight)
 
     # --- writing -------------------------------------------------------------------------
 
