@@ -202,12 +202,14 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         def load(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
             thread_id, messages = chat.transcript(engine, thread_id, owner_of(request))
-            shown = gr.Chatbot(
-                messages,
-                placeholder=welcome.welcome_markdown(engine),  # the plugins as of now
+            return thread_id, messages, threads.refresh(engine, "", request)
+
+        def welcome_now() -> Any:
+            """The welcome as of now (after a plugin reload too); the chat's messages stay."""
+            return gr.Chatbot(
+                placeholder=welcome.welcome_markdown(engine),
                 examples=welcome.examples(engine),  # type: ignore[arg-type]
             )
-            return thread_id, shown, threads.refresh(engine, "", request)
 
         def start_new(request: gr.Request) -> tuple[Any, ...]:
             return uuid.uuid4().hex, [], "", threads.refresh(engine, "", request)
@@ -331,6 +333,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
             reopen, inputs=[thread_list, thread_state], outputs=[thread_state, chatbot, route_box]
         )
         demo.load(load, inputs=thread_state, outputs=[thread_state, chatbot, thread_list])
+        demo.load(welcome_now, outputs=chatbot, api_visibility="private")
 
         # --- feedback and sources ----------------------------------------------------------
 
