@@ -242,6 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
     from frontdesk import __version__
 
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    parser.add_argument(
+        "--trace-hooks",
+        action="store_true",
+        help="log every plugin hook call (which plugins, how long) to stderr",
+    )
     parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -328,6 +333,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.trace_hooks:  # read by Settings, like every switch
+        os.environ["FRONTDESK_TRACE_HOOKS"] = "1"
     try:
         return int(args.func(args))
     except FrontdeskError as exc:

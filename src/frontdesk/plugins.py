@@ -3,7 +3,8 @@
 1. the repository's `plugins/` (unless `FRONTDESK_BUNDLED_PLUGINS=false`),
 2. every folder on `FRONTDESK_PLUGINS_PATH` (each holds plugin folders),
 3. installed packages, through the entry point group `frontdesk.plugins`: the entry point
-   names a folder (str/Path) or a callable returning one folder or a list of them.
+   names a folder (str/Path) or a callable returning one folder or a list of them,
+4. the `register_plugins` hook (hooks.py), for packages that already implement hooks.
 
 A manifest that cannot be used is reported (file + field) and skipped; the rest still run.
 """
@@ -40,6 +41,17 @@ class RetrievalSection(BaseModel):
     top_k: int = Field(default=3, ge=1, le=50)
     chunk_size: int = Field(default=700, ge=100, le=8000)
     chunk_overlap: int = Field(default=100, ge=0, le=2000)
+    retriever: str | None = None  # registered by the register_retrievers hook
+
+
+class ToolsSection(BaseModel):
+    """`[tools]`: the tools (registered by hook) this plugin's specialist may call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    names: list[str] = Field(default_factory=list)
+    allow_write: bool = False  # without it, a tool that writes is never granted
+    max_steps: int = Field(default=4, ge=1, le=10)
+    timeout: float = Field(default=10.0, gt=0, le=120)
 
 
 class Manifest(BaseModel):
@@ -55,6 +67,8 @@ class Manifest(BaseModel):
     prompt_file: str | None = None
     knowledge: KnowledgeSection = Field(default_factory=KnowledgeSection)
     retrieval: RetrievalSection = Field(default_factory=RetrievalSection)
+    hooks: str | None = None  # a Python file of hook implementations, beside plugin.toml
+    tools: ToolsSection = Field(default_factory=ToolsSection)
 
     @field_validator("name")
     @classmethod
@@ -90,6 +104,8 @@ class Plugin:
     chunk_overlap: int
     root: Path
     origin: str
+    tools: ToolsSection = field(default_factory=ToolsSection)
+    retriever: str | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -167,6 +183,14 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
         raise ManifestError(path, "(file)", "not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(path, "(file)", f"invalid TOML: {exc}") from None
+    if isinstance(raw.get("hooks"), str):  # before validation: the hooks may add backends
+        from frontdesk import hooks
+
+        try:
+            paths = (raw.get("knowledge") or {}).get("paths") or []
+            hooks.load_folder_hooks(folder, raw["hooks"], [str(p) for p in paths])
+        except ValueError as exc:
+            raise ManifestError(path, "hooks", str(exc)) from None
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
@@ -186,6 +210,7 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
     if not prompt:
         prompt = f"You are a careful specialist. Your domain: {manifest.description}"
 
+    _check_grants(path, manifest)
     patterns = tuple(
         str(Path(p).expanduser() if Path(p).expanduser().is_absolute() else (folder / p).resolve())
         for p in manifest.knowledge.paths
@@ -203,7 +228,38 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
         chunk_overlap=min(manifest.retrieval.chunk_overlap, manifest.retrieval.chunk_size // 2),
         root=folder.resolve(),
         origin=origin,
+        tools=manifest.tools,
+        retriever=manifest.retrieval.retriever,
     )
+
+
+def _check_grants(path: Path, manifest: Manifest) -> None:
+    """Every tool and retriever the manifest names exists, and no writing tool is granted
+    without `tools.allow_write`."""
+    from frontdesk import hooks
+    from frontdesk.tools import TOOLS
+
+    for name in manifest.tools.names:
+        found = TOOLS.get(name)
+        if found is None:
+            known = ", ".join(sorted(TOOLS)) or "none"
+            raise ManifestError(
+                path, "tools.names", f"no tool named '{name}' is registered (known: {known})"
+            )
+        if found.writes and not manifest.tools.allow_write:
+            raise ManifestError(
+                path,
+                "tools.allow_write",
+                f"tool '{name}' writes; grant it only with `allow_write = true` in [tools]",
+            )
+    retriever = manifest.retrieval.retriever
+    if retriever and retriever not in hooks.RETRIEVERS:
+        known = ", ".join(sorted(hooks.RETRIEVERS)) or "none"
+        raise ManifestError(
+            path,
+            "retrieval.retriever",
+            f"no retriever named '{retriever}' is registered (known: {known})",
+        )
 
 
 def _entry_point_dirs() -> Iterable[tuple[Path, str]]:
@@ -235,12 +291,19 @@ def candidate_dirs(settings: Settings) -> list[tuple[Path, str]]:
             found.extend((d, origin) for d in sorted(root.iterdir()) if (d / MANIFEST).is_file())
     if settings.entry_point_plugins:
         found.extend(_entry_point_dirs())
+    from frontdesk import hooks
+
+    found.extend((d, "register_plugins hook") for d in hooks.PLUGIN_DIRS)
     return found
 
 
 def discover(settings: Settings) -> PluginSet:
     """Load every plugin; broken manifests go to `errors`, the rest to `plugins`."""
+    from frontdesk import hooks
+
+    hooks.load(settings)
     result = PluginSet()
+    result.errors.extend(ManifestError(f"<{w}>", "(hooks)", p) for w, p in hooks.errors)
     seen: dict[str, Path] = {}
     for folder, origin in candidate_dirs(settings):
         if origin.startswith("error:"):
