@@ -141,6 +141,19 @@ def route_record(consults: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def describe(route: dict[str, Any]) -> str:
+    """The route's tool calls as plain lines (the web chat's route fold-out shows them)."""
+    lines = []
+    for call in route.get("tools", []):
+        args = ", ".join(f"{k}={v!r}" for k, v in call.get("arguments", {}).items())
+        outcome = call["result"] if "result" in call else f"error: {call.get('error')}"
+        lines.append(
+            f"tool {call['name']}({args}) [{call.get('via')}, {call.get('seconds', 0):.2f} s]"
+            f" → {outcome}"
+        )
+    return "\n".join(lines + [f"note: {n}" for n in route.get("tool_notes", [])])
+
+
 def _usage(record: dict[str, Any]) -> dict[str, Any]:
     record.pop("message", None)
     return record
