@@ -298,3 +298,80 @@ def test_the_cooking_plugin_grants_its_conversion_tool() -> None:
         "to_unit": "grams",
     }
     assert convert.match("How long should I rest a steak?") is None
+
+
+def test_which_backends_call_tools() -> None:
+    """Ollama and OpenAI-compatible models bind tools (the loop runs); the bundled llama.cpp
+    model does not (the matched pre-step runs)."""
+    from frontdesk.models import ModelOptions, load_chat_model
+    from frontdesk.tool_loop import can_call_tools
+
+    options = ModelOptions()
+    assert can_call_tools(load_chat_model("ollama:qwen3:0.6b@http://127.0.0.1:9", options))
+    assert can_call_tools(load_chat_model("openai:gpt-4o-mini@http://127.0.0.1:9/v1", options))
+    assert not can_call_tools(load_chat_model("llamacpp:smollm2", options))
+    assert not can_call_tools(load_chat_model("fake:facts", options))
+
+
+MCP_SERVER = '''
+from mcp.server.fastmcp import FastMCP
+from mcp.types import ToolAnnotations
+
+server = FastMCP("calc")
+
+
+@server.tool(annotations=ToolAnnotations(readOnlyHint=True))
+def add(a: int, b: int) -> int:
+    """Add two whole numbers."""
+    return a + b
+
+
+@server.tool()
+def erase(record: str) -> str:
+    """Erase a record (not marked read-only: it counts as writing)."""
+    return f"erased {record}"
+
+
+if __name__ == "__main__":
+    server.run()
+'''
+
+
+def test_tools_of_an_mcp_server_are_granted_by_name_and_called(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    """A real stdio MCP server (the `mcp` SDK), listed and called through
+    langchain-mcp-adapters; its tool that is not read-only needs allow_write."""
+    import sys
+
+    server = tmp_path / "calc_server.py"
+    server.write_text(MCP_SERVER)
+    mcp = f'[tools.mcp.calc]\ncommand = "{sys.executable}"\nargs = ["{server}"]\n'
+    desc, examples, docs = MINI_PLUGINS["kitchen"]
+    root = tmp_path / "p"
+    write_plugin(
+        root, "kitchen", desc, examples, docs, "fake:tools", f'[tools]\nnames = ["calc_add"]\n{mcp}'
+    )
+    eng = Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
+    assert eng.plugin_set.errors == []
+    eng.ingest()
+    FakeChatModel.enqueue({"tool_calls": [{"name": "calc_add", "args": {"a": 2, "b": 3}}]}, "5")
+    answer = eng.ask("What is 2 plus 3?", plugin="kitchen")
+    (call,) = answer.route["tools"]
+    assert call["name"] == "calc_add" and call["result"] == "5" and "error" not in call
+    assert FakeChatModel.bound[0] == ["calc_add"]
+    assert answer.answer.strip("“”") == "5"
+
+    writer = tmp_path / "w"
+    write_plugin(
+        writer,
+        "kitchen",
+        desc,
+        examples,
+        docs,
+        "fake:tools",
+        f'[tools]\nnames = ["calc_erase"]\n{mcp}',
+    )
+    eng = Engine(make_settings(plugins_path=str(writer)), embedder=HashEmbedder())
+    (err,) = eng.plugin_set.errors
+    assert err.field == "tools.allow_write" and "calc_erase" in str(err)

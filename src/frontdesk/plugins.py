@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from frontdesk.errors import InputError, ManifestError
 from frontdesk.models import parse_spec
@@ -44,6 +51,22 @@ class RetrievalSection(BaseModel):
     retriever: str | None = None  # registered by the register_retrievers hook
 
 
+class McpServer(BaseModel):
+    """`[tools.mcp.<server>]`: a stdio server (`command`, `args`; run in the plugin folder) or
+    a streamable-HTTP one (`url`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> McpServer:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give `command` (a stdio server) or `url`, one of them")
+        return self
+
+
 class ToolsSection(BaseModel):
     """`[tools]`: the tools (registered by hook) this plugin's specialist may call."""
 
@@ -52,6 +75,10 @@ class ToolsSection(BaseModel):
     allow_write: bool = False  # without it, a tool that writes is never granted
     max_steps: int = Field(default=4, ge=1, le=10)
     timeout: float = Field(default=10.0, gt=0, le=120)
+    mcp: dict[str, McpServer] = Field(default_factory=dict)
+
+    def servers(self) -> dict[str, dict[str, Any]]:
+        return {name: s.model_dump(exclude_none=True) for name, s in self.mcp.items()}
 
 
 class Manifest(BaseModel):
@@ -237,12 +264,17 @@ def _check_grants(path: Path, manifest: Manifest) -> None:
     """Every tool and retriever the manifest names exists, and no writing tool is granted
     without `tools.allow_write`."""
     from frontdesk import hooks
+    from frontdesk.mcp_tools import server_tools
     from frontdesk.tools import TOOLS
 
+    try:
+        available = {**TOOLS, **server_tools(path.parent, manifest.tools.servers())}
+    except ValueError as exc:
+        raise ManifestError(path, "tools.mcp", str(exc)) from None
     for name in manifest.tools.names:
-        found = TOOLS.get(name)
+        found = available.get(name)
         if found is None:
-            known = ", ".join(sorted(TOOLS)) or "none"
+            known = ", ".join(sorted(available)) or "none"
             raise ManifestError(
                 path, "tools.names", f"no tool named '{name}' is registered (known: {known})"
             )

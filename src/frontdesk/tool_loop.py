@@ -22,6 +22,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
 from frontdesk.errors import BackendError
+from frontdesk.mcp_tools import server_tools
 from frontdesk.plugins import Plugin
 from frontdesk.tools import TOOLS, Tool, run
 
@@ -53,10 +54,13 @@ class Toolkit:
         tool that writes is left out unless the manifest allows it (checked at load too; this
         is the last guard)."""
         grant = plugin.tools
+        if not grant.names:
+            return None
+        found = {**TOOLS, **server_tools(plugin.root, grant.servers())}  # listed at load: cached
         tools = [
-            TOOLS[n]
+            found[n]
             for n in grant.names
-            if n in TOOLS and (grant.allow_write or not TOOLS[n].writes)
+            if n in found and (grant.allow_write or not found[n].writes)
         ]
         return cls(plugin, tools, can_call_tools(model_for(plugin.model))) if tools else None
 

@@ -29,11 +29,14 @@ class Tool:
     function: Callable[..., Any]
     writes: bool = False
     match: Matcher | None = None
+    langchain: Any = None  # a ready LangChain tool (an MCP server's), else made from function
 
     def as_langchain(self) -> Any:
         """The LangChain tool (its JSON schema comes from the function's type hints)."""
         from langchain_core.tools import StructuredTool
 
+        if self.langchain is not None:
+            return self.langchain
         return StructuredTool.from_function(
             func=self.function, name=self.name, description=self.description
         )
@@ -90,7 +93,10 @@ def run(item: Tool | None, name: str, arguments: dict[str, Any], timeout: float)
 
     def call() -> None:
         try:
-            outcome["result"] = _text(item.as_langchain().invoke(arguments))
+            if item.langchain is not None:  # async-only (MCP): its function runs it
+                outcome["result"] = _text(item.function(**arguments))
+            else:  # validates the arguments against the schema first
+                outcome["result"] = _text(item.as_langchain().invoke(arguments))
         except Exception as exc:  # bad arguments or a failing tool: told to the model
             outcome["error"] = (
                 f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
