@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,22 @@ def _run(coroutine: Any) -> Any:
     return out["value"]
 
 
+def _stderr_with_fileno() -> None:
+    """The MCP SDK binds `sys.stderr` when it is imported as where a stdio server's stderr
+    goes; if that was a stream without a file descriptor (Jupyter, a test's capture — gradio
+    imports the SDK early), starting a server fails with 'fileno'. Use the process's own."""
+    from mcp.client import stdio
+
+    original = getattr(stdio.stdio_client, "__wrapped__", None)
+    defaults = getattr(original, "__defaults__", None)
+    if not defaults:
+        return
+    try:
+        defaults[0].fileno()
+    except (AttributeError, OSError, ValueError):
+        original.__defaults__ = (sys.__stderr__,)  # type: ignore[union-attr]
+
+
 def _text(content: Any) -> Any:
     """MCP content blocks as plain text (what the model and the record show)."""
     if isinstance(content, list) and all(isinstance(b, dict) for b in content):
@@ -81,6 +98,7 @@ def server_tools(root: Path, servers: dict[str, dict[str, Any]]) -> dict[str, To
         raise ValueError(
             "MCP tools need langchain-mcp-adapters: pip install 'frontdesk[mcp]'"
         ) from None
+    _stderr_with_fileno()
     client = MultiServerMCPClient(
         {name: _connection(root, s) for name, s in servers.items()},  # type: ignore[misc]
         tool_name_prefix=True,
