@@ -123,6 +123,18 @@ def test_a_tool_error_goes_back_to_the_model_which_calls_again(
     assert answer.answer == "It is 356 °F."
 
 
+def test_a_call_of_a_tool_the_plugin_was_not_granted_is_refused(
+    kitchen: Callable[..., Engine],
+) -> None:
+    eng = kitchen()  # grants convert_units only
+    order = {"name": "place_order", "args": {"item": "rice"}}
+    FakeChatModel.enqueue({"tool_calls": [order]}, "Rest a thick steak for eight minutes.")
+    answer = eng.ask("How long should I rest a steak?", plugin="kitchen")
+    (call,) = answer.route["tools"]
+    assert call["error"] == "no tool named 'place_order' is available"
+    assert FakeChatModel.bound[0] == ["convert_units"]
+
+
 def test_the_tool_loop_stops_at_max_steps_and_answers_without_tools(
     kitchen: Callable[..., Engine],
 ) -> None:
@@ -277,11 +289,15 @@ def test_tool_calls_reach_the_cli_json_the_api_and_the_web_chat_fold_out(
 
 
 @pytest.mark.skipif(os.name != "posix", reason="symlinked hooks files")
-def test_the_cooking_plugin_grants_its_conversion_tool() -> None:
+def test_the_cooking_plugin_grants_its_conversion_tool(tmp_path: Path) -> None:
     from frontdesk.tools import TOOLS
 
-    eng = Engine(Settings(plugins_path="", entry_point_plugins=False))
+    eng = Engine(
+        Settings(home=tmp_path, plugins_path="", entry_point_plugins=False), HashEmbedder()
+    )
     cooking = eng.plugins["cooking"]
+    info = {p["name"]: p for p in eng.plugin_info()}
+    assert info["cooking"]["tools"] == ["convert_units"] and info["gardening"]["tools"] == []
     assert cooking.tools.names == ["convert_units"] and not cooking.tools.allow_write
     convert = TOOLS["convert_units"]
     assert not convert.writes

@@ -63,6 +63,15 @@ def _unit(name: str) -> str:
     return _LOOKUP[key]
 
 
+def _named(number: str, name: str) -> str:
+    """'1 cup', '2 cups'; '1 degree Celsius', '2 degrees Celsius'."""
+    if number != "1":
+        return f"{number} {name}"
+    if name.startswith("degrees "):
+        return f"1 degree {name[8:]}"
+    return f"1 {name.removesuffix('s')}"
+
+
 def _fmt(x: float) -> str:
     text = f"{x:.1f}" if abs(x) < 100 else f"{x:.0f}"
     return text.removesuffix(".0")
@@ -108,7 +117,8 @@ def convert_units(value: float, from_unit: str, to_unit: str) -> str:
     a, b = _fmt(value), _fmt(result)
     # Both spellings, so an answer that says "356 degrees Fahrenheit" or "356 °F" is checked
     # against the same number with its unit.
-    return f"{a} {short_a} is {b} {short_b} ({a} {long_a} is {b} {long_b})."
+    short = f"{_named(a, short_a)} is {_named(b, short_b)}"
+    return f"{short} ({_named(a, long_a)} is {_named(b, long_b)})."
 
 
 @hookimpl
