@@ -266,6 +266,11 @@ def test_tool_calls_reach_the_cli_json_the_api_and_the_web_chat_fold_out(
     assert cli.main(["ask", QUESTION, "--plugin", "kitchen", "--json"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["route"]["tools"][0]["name"] == "convert_units"
+    FakeChatModel.enqueue({"tool_calls": [CONVERT]}, "180 °C is 356 °F.")
+    assert cli.main(["ask", QUESTION, "--plugin", "kitchen"]) == 0
+    shown = capsys.readouterr()
+    assert shown.out.strip() == "180 °C is 356 °F."
+    assert "[tool convert_units(value=180, from_unit='C', to_unit='F') [model, " in shown.err
 
     FakeChatModel.enqueue({"tool_calls": [CONVERT]}, "180 °C is 356 °F.")
     with ThreadServer(build_app(eng, with_ui=False)) as server:

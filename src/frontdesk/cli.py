@@ -52,6 +52,7 @@ def _progress_bar() -> Any:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from frontdesk.desks import origin_note
+    from frontdesk.tool_loop import describe
 
     engine = _engine()
     if args.json:
@@ -83,6 +84,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for i, c in enumerate(result.get("citations", []), 1):
         print(f"  [{i}] {c['plugin']}/{c['source']} ({c['chunk_id']})", file=sys.stderr)
     route = result.get("route", {})
+    for line in describe(route).splitlines():  # the tool calls the answer rests on
+        print(f"[{line}]", file=sys.stderr)
     label = origin_note(route)
     if label:
         print(f"[{label}]", file=sys.stderr)
