@@ -97,8 +97,9 @@ def trace(on: bool = True) -> None:
     with _lock:
         if on and _untrace is None:
             log.setLevel(logging.INFO)
-            if not log.hasHandlers():
+            if not log.hasHandlers():  # the CLI configures no logging: stderr
                 log.addHandler(logging.StreamHandler())
+                log.propagate = False  # and a server's logging set up later adds no copy
             _untrace = pm.add_hookcall_monitoring(_before, _after)
         elif not on and _untrace is not None:
             _untrace()
