@@ -201,6 +201,8 @@ def test_an_installed_package_registers_hooks_through_the_entry_point(tmp_path: 
         "FRONTDESK_HOME": str(tmp_path / "home"),
         "FRONTDESK_BUNDLED_PLUGINS": "false",
         "FRONTDESK_PLUGINS_PATH": "",
+        "FRONTDESK_TEST_EMBEDDER": "hash",  # listing plugins needs no real embeddings
+        "FRONTDESK_STORE_PROBE": "false",
     }
     done = subprocess.run(
         [sys.executable, "-m", "frontdesk", "--trace-hooks", "plugins", "--json"],
