@@ -18,6 +18,7 @@ from frontdesk.auth import caller_of
 from frontdesk.desks import origin_note
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError, InputError
+from frontdesk.tool_loop import describe
 
 AUTO = "auto"
 CSS = """
@@ -59,7 +60,8 @@ def annotations(route: dict[str, Any], citations: list[dict[str, Any]]) -> list[
     out = [
         {
             "role": "assistant",
-            "content": html.escape(route.get("reason", "")),
+            "content": html.escape(route.get("reason", ""))
+            + "".join(f"<br>{html.escape(line)}" for line in describe(route).splitlines()),
             "metadata": {"title": f"Route: {route_text(route).split(' — ')[0]}", "status": "done"},
         }
     ]

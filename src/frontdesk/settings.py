@@ -123,6 +123,10 @@ class Settings(BaseSettings):
         description="Test only: an ingest stops at this point (start, batch, commit, delete) "
         "and waits there, so a test can kill it.",
     )
+    trace_hooks: bool = Field(
+        default=False,
+        description="Log every plugin hook call: which plugins' hooks ran and how long it took.",
+    )
     log_level: str = Field(
         default="INFO",
         pattern=r"(?i)^(debug|info|warning|error|critical)$",
