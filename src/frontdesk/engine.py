@@ -171,6 +171,8 @@ class Engine:
             max_tokens=min(max_tokens, limit) if max_tokens else limit,
             context_window=self.settings.context_window,
             timeout=self.settings.model_timeout,
+            pool_cooldown=self.settings.pool_cooldown,
+            pool_cooldown_max=self.settings.pool_cooldown_max,
         )
         try:
             return load_chat_model(spec, options)
