@@ -4,8 +4,10 @@
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -109,6 +111,22 @@ def test_killed_host_is_skipped_cooled_down_and_used_again_when_back(
         model.invoke(QUESTION)
     after = _states(model)[dead.url]
     assert after["state"] == "ready" and after["requests"] >= before + 2, after
+
+
+def test_host_that_never_answers_times_out_and_the_next_host_answers(
+    fresh: list[OllamaProcess],
+) -> None:
+    with socket.socket() as silent:  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        model = load_chat_model(
+            f"ollama:{MODEL_NAME}@{url},{fresh[0].url}", replace(FAST, timeout=1)
+        )
+        for _ in range(2):  # one of the two starts on the silent host
+            assert model.invoke(QUESTION).content.strip() == "Rest a steak for five minutes."
+        state = _states(model)[url]
+        assert state["state"] == "cooling down" and "Timeout" in state["last_error"], state
 
 
 def test_every_host_down_is_one_clear_error(fresh: list[OllamaProcess]) -> None:
