@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -167,6 +168,24 @@ def test_stream_is_not_retried_after_its_first_token(fresh: list[OllamaProcess])
         states = _states(model)
         assert states[slow.url]["errors"] == 1 and states[slow.url]["state"] == "cooling down"
         assert states[fresh[0].url]["requests"] == (1 if order[0] == slow.url else 0)
+    finally:
+        slow.kill()
+
+
+def test_whole_answer_is_retried_when_its_host_dies_mid_answer(
+    fresh: list[OllamaProcess],
+) -> None:
+    """Not streamed, nothing has reached the caller yet: the next host answers from the start."""
+    slow = OllamaProcess(delay=0.4).__enter__()
+    try:
+        model = load_chat_model(f"ollama:{MODEL_NAME}@{slow.url},{fresh[0].url}", FAST)
+        if model.pool.order()[0].url == slow.url:  # type: ignore[attr-defined]
+            model.invoke(QUESTION)  # that turn is taken: the next request starts on the slow host
+        threading.Timer(1.0, slow.kill).start()  # after two or three of its six words
+        reply = model.invoke(QUESTION)
+        assert reply.content.strip() == "Rest a steak for five minutes."
+        states = _states(model)
+        assert states[slow.url]["errors"] == 1 and states[slow.url]["state"] == "cooling down"
     finally:
         slow.kill()
 

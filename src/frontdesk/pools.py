@@ -5,7 +5,8 @@ Each request goes to the least busy healthy host (ties broken round-robin). A ho
 down and the request is retried on the next host; an error about the request itself (another
 4xx, a bad argument) is raised at once, since every host would refuse it alike. A streamed
 answer is retried only while no token has been sent: after that the caller has seen part of
-an answer from one host and a second host would not continue it.
+an answer from one host and a second host would not continue it. A call that is not streamed
+is retried whole, since nobody has seen its words.
 
 Cooldown grows exponentially with consecutive failures (`cooldown * 2**(n-1)`, at most
 `cooldown_max`). When it ends, the host is probed (the backend's cheap probe, in a background
@@ -23,12 +24,12 @@ import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from pydantic import ConfigDict
@@ -251,6 +252,27 @@ class PooledChatModel(BaseChatModel):
             f"model {self.spec}: every host failed ({detail}); check that the hosts are running"
         )
 
+    @contextmanager
+    def _attempt(
+        self, host: Host, errors: list[tuple[str, BaseException]], sent: Callable[[], bool]
+    ) -> Iterator[None]:
+        """One try on one host: a host failure is recorded (and swallowed, so the caller goes on
+        to the next host) unless part of the answer was already sent."""
+        self.pool.begin(host)
+        try:
+            yield
+        except Exception as exc:
+            if not is_host_failure(exc):
+                raise
+            self.pool.failed(host, _one_line(exc))
+            if sent():
+                raise  # part of an answer was sent: another host cannot continue it
+            errors.append((host.url, exc))
+        else:
+            self.pool.succeeded(host)
+        finally:
+            self.pool.end(host)
+
     def _stream(
         self,
         messages: list[BaseMessage],
@@ -261,8 +283,7 @@ class PooledChatModel(BaseChatModel):
         errors: list[tuple[str, BaseException]] = []
         for host in self.pool.order():
             sent = False
-            self.pool.begin(host)
-            try:
+            with self._attempt(host, errors, lambda: sent):  # noqa: B023 (the value now)
                 # The host's own callbacks stay off (run_manager=None): tokens are reported
                 # here, so a host that fails before its first token leaves no trace.
                 for chunk in self.members[host.url]._stream(messages, stop, None, **kwargs):
@@ -272,23 +293,23 @@ class PooledChatModel(BaseChatModel):
                     if run_manager and isinstance(msg.content, str) and msg.content:
                         run_manager.on_llm_new_token(msg.content, chunk=chunk)
                     yield chunk
-            except Exception as exc:
-                if not is_host_failure(exc):
-                    raise
-                self.pool.failed(host, _one_line(exc))
-                if sent:
-                    raise  # part of an answer was sent: another host cannot continue it
-                errors.append((host.url, exc))
-                continue
-            finally:
-                self.pool.end(host)
-            self.pool.succeeded(host)
-            return
+                return
         raise self._give_up(errors) from (errors[-1][1] if errors else None)
 
-    def _generate(self, *args: Any, **kwargs: Any) -> ChatResult:
-        # One failover path for both kinds of call: a whole reply is a stream collected.
-        return generate_from_stream(self._stream(*args, **kwargs))
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        # Not streamed to anyone: a host that dies mid-answer is retried from the start
+        # (the host's callbacks stay off, as in _stream).
+        errors: list[tuple[str, BaseException]] = []
+        for host in self.pool.order():
+            with self._attempt(host, errors, lambda: False):
+                return self.members[host.url]._generate(messages, stop, None, **kwargs)
+        raise self._give_up(errors) from (errors[-1][1] if errors else None)
 
 
 def pooled_chat_model(
