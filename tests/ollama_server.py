@@ -80,7 +80,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(length) or b"{}")
-        self.server.requests.append(req)  # type: ignore[attr-defined]
+        headers = {k.lower(): v for k, v in self.headers.items()}  # e.g. a plugin's API key
+        self.server.requests.append({**req, "headers": headers})  # type: ignore[attr-defined]
         if req.get("model") != MODEL_NAME:
             self._json(404, {"error": f"model '{req.get('model')}' not found"})
             return
@@ -143,7 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeOllama:
-    """Start with `with FakeOllama() as url:`; `requests` holds every /api/chat body."""
+    """Start with `with FakeOllama() as url:`; `requests` holds every /api/chat body (and its
+    HTTP headers, lower-cased, under "headers")."""
 
     def __init__(self) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -230,3 +231,36 @@ def test_files_outside_the_served_folders_are_refused(server: ServeProcess) -> N
         resp = httpx.get(server.url + path)
         assert resp.status_code in (403, 404), (path, resp.status_code)
         assert "root:" not in resp.text and "[project]" not in resp.text
+
+
+def test_a_plugin_added_while_serving_reaches_the_picker_and_plugins_tab(
+    browser: object, server: ServeProcess
+) -> None:
+    """Hot reload: the folder watcher of `frontdesk serve` picks the folder up; a page loaded
+    after that offers the plugin in the specialist picker and lists it in the Plugins tab;
+    removed, it leaves /v1/models."""
+    extra: Path = server.extra  # type: ignore[attr-defined]
+    write_plugin(extra, "kettles", "Kettles: descaling and care.", [], {"k.md": "Descale monthly."})
+    try:
+        deadline = time.time() + 60  # the watcher polls every 2 s (FRONTDESK_PLUGIN_POLL_SECONDS)
+        while "frontdesk/kettles" not in httpx.get(server.url + "/v1/models").text:
+            assert time.time() < deadline, "the running server never listed the new plugin"
+            time.sleep(0.2)
+        context = browser.new_context(viewport={"width": 1280, "height": 900})  # type: ignore[attr-defined]
+        pg = context.new_page()
+        pg.goto(server.url + "/")
+        pg.wait_for_selector("#question textarea", timeout=60_000)
+        pg.click("#specialist input")
+        assert pg.get_by_role("option", name="kettles").count() == 1
+        pg.keyboard.press("Escape")
+        pg.get_by_role("tab", name="Plugins").click()
+        pg.wait_for_selector("#plugins-table:has-text('kettles')", timeout=20_000)
+        shot(pg, "plugins-hot-reload")
+        context.close()
+    finally:
+        shutil.rmtree(extra / "kettles")
+    # Removed, it goes again.
+    deadline = time.time() + 60
+    while "frontdesk/kettles" in httpx.get(server.url + "/v1/models").text:
+        assert time.time() < deadline, "the running server still lists the removed plugin"
+        time.sleep(0.2)

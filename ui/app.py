@@ -137,6 +137,14 @@ def plugins_table(engine: Engine) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def plugin_choices(engine: Engine, target: str | None) -> tuple[Any, Any]:
+    """The specialist picker's and the ingest target's choices, as of now: a page loaded after
+    a plugin reload (frontdesk.reload) offers the plugins it added and none it removed."""
+    names = sorted(engine.plugins)
+    chosen = target if target in names else (names[0] if names else None)
+    return gr.Dropdown(choices=[AUTO, *names]), gr.Dropdown(choices=names, value=chosen)
+
+
 def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     s = engine.stats(since_start=scope == "since start")
     share = f"{s['specialist_only_share']:.0%}" if s["answers"] else "—"
@@ -446,5 +454,6 @@ def build_ui(engine: Engine) -> gr.Blocks:
         scope.change(show_stats, inputs=scope, outputs=stat_outputs)
         demo.load(show_stats, inputs=scope, outputs=stat_outputs)
         demo.load(lambda: plugins_table(engine), outputs=table)
+        demo.load(lambda t: plugin_choices(engine, t), inputs=target, outputs=[picker, target])
 
     return demo

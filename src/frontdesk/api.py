@@ -315,6 +315,12 @@ def build_api(engine: Engine) -> APIRouter:
             body = {k: body[k] for k in ("status", "ready")}
         return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
 
+    @router.get("/v1/stats")
+    async def stats(scope: str = "all") -> dict[str, Any]:
+        """The Stats tab's figures: over the whole (shared) history, or scope=start: since this
+        server started."""
+        return await asyncio.to_thread(engine.stats, scope == "start")
+
     @router.get("/v1/threads")
     async def threads(request: Request) -> dict[str, Any]:
         """The caller's threads, most recently used first."""

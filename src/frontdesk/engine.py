@@ -27,11 +27,16 @@ from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
-from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.models import load_chat_model
+from frontdesk.pg_history import AnyAnswerLog, PgAnswerLog
+from frontdesk.plugin_settings import model_options
 from frontdesk.plugins import Plugin, PluginSet, discover
+from frontdesk.replica_sync import ReplicaSync
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router, Thresholds
 from frontdesk.settings import Settings
+from frontdesk.shared_state import SharedState, open_state
+from frontdesk.shared_uploads import publish_upload, restore_uploads
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 from frontdesk.uploads import Saved, save_upload
 
@@ -95,7 +100,7 @@ class Engine:
     def router(self) -> Router:
         from frontdesk.calibration import load_calibration
 
-        calib = load_calibration(self.settings.home)
+        calib = load_calibration(self.settings.home, self.state)
         return Router(
             list(self.plugins.values()),
             self.embedder,
@@ -112,12 +117,38 @@ class Engine:
         return Admission(s.max_concurrency, s.max_queue, s.queue_timeout)
 
     @cached_property
-    def log(self) -> AnswerLog:
+    def pool(self) -> Any:
+        """The Postgres pool of every shared table (None without FRONTDESK_MEMORY_URL)."""
+        if not self.settings.memory_url:
+            return None
+        from frontdesk.pgpool import open_pool
+
+        return open_pool(self.settings.memory_url, self.settings.max_concurrency + 4)
+
+    def close(self) -> None:
+        """Close the Postgres pool, if one was opened (memory, log and shared state use it)."""
+        if self.__dict__.get("pool") is not None:
+            self.pool.close()
+
+    @cached_property
+    def state(self) -> SharedState:
+        """Calibration, routing model, change signal, uploads: shared when Postgres is set."""
+        return open_state(self.settings.home, self.pool)
+
+    @cached_property
+    def sync(self) -> ReplicaSync:
+        s = self.settings
+        return ReplicaSync(self.state, self.reload_plugins, s.home, self.pool, s.sync_seconds)
+
+    @cached_property
+    def log(self) -> AnyAnswerLog:
+        if self.pool is not None:
+            return PgAnswerLog(self.pool)
         return AnswerLog(self.settings.home / "history.sqlite")
 
     @cached_property
     def memory(self) -> Memory:
-        return Memory(self.settings, self.log)
+        return Memory(self.settings, self.log, self.pool)
 
     @property
     def checkpointer(self) -> Any:
@@ -133,10 +164,15 @@ class Engine:
     @cached_property
     def runner(self) -> Any:
         """The same graph without a checkpointer: a turn runs here and reaches memory only
-        once it has succeeded (see memory.py)."""
+        once it has succeeded (see memory.py). It runs over the plugin set of its time
+        (reload.TurnRuntime): a reload never changes the plugins of a turn in flight."""
         from frontdesk.graph import build_graph
+        from frontdesk.reload import TurnRuntime
 
-        return build_graph(self)
+        runtime = TurnRuntime(self)
+        graph = build_graph(runtime)
+        graph.frontdesk_runtime = runtime
+        return graph
 
     # The graph's Runtime protocol.
     @property
@@ -164,27 +200,22 @@ class Engine:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
-        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
-        limit = self.settings.max_answer_tokens
-        options = ModelOptions(
-            max_tokens=min(max_tokens, limit) if max_tokens else limit,
-            context_window=self.settings.context_window,
-            timeout=self.settings.model_timeout,
-            pool_cooldown=self.settings.pool_cooldown,
-            pool_cooldown_max=self.settings.pool_cooldown_max,
-        )
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel:
+        """The model for a spec, with `plugin`'s own settings (plugin_settings.py); `max_tokens`
+        (a request's limit) never exceeds the plugin's limit or the setting."""
+        options = model_options(self.settings, plugin, max_tokens)
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
             raise BackendError(f"model {spec}: {exc}") from exc
 
-    def reload_plugins(self) -> None:
-        """Discover plugins again (after adding a folder or fixing a manifest)."""
-        with self._lock:
-            self.plugin_set = discover(self.settings)
-            for name in ("router", "graph", "runner"):
-                self.__dict__.pop(name, None)
+    def reload_plugins(self, ingest: bool = False) -> dict[str, Any]:
+        """Discover plugins again (after adding a folder or fixing a manifest); see reload.py."""
+        from frontdesk.reload import reload_plugins
+
+        return reload_plugins(self, ingest=ingest)
 
     # --- knowledge -----------------------------------------------------------------------
 
@@ -195,8 +226,14 @@ class Engine:
         skip_bad: bool = False,
     ) -> list[IngestReport]:
         targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
-        reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
+        reports = []
+        for p in targets:
+            with self.sync.ingest_lock(p.name):  # one ingest of a plugin across replicas
+                restore_uploads(self.state, p)  # documents uploaded through other replicas
+                reports.append(self.store.ingest(p, progress, skip_bad))
         self.__dict__.pop("router", None)  # knowledge changed: scores may too
+        if reports:
+            self.sync.announce("ingest " + ",".join(r.plugin for r in reports))
         return reports
 
     def search(self, query: str, plugin: str, k: int = 4, document: str | None = None) -> list[Hit]:
@@ -296,8 +333,9 @@ class Engine:
         `document` (with `plugin`) restricts retrieval to that one document.
         """
         question = self.check_question(question)
+        runner = self.runner  # this turn's plugins and router, whatever a reload does meanwhile
         if plugin:
-            self.plugin_set.get(plugin)
+            runner.frontdesk_runtime.plugin_set.get(plugin)
         if thread_id is not None:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
@@ -328,7 +366,7 @@ class Engine:
         mode, shown_text = None, ""
         values: dict[str, Any] = {}
         try:
-            for kind, chunk in self.runner.stream(
+            for kind, chunk in runner.stream(
                 state_in, config, stream_mode=["messages", "updates", "values"]
             ):
                 if kind == "values":
@@ -472,9 +510,11 @@ class Engine:
 
     def add_document(self, plugin: str, filename: str, data: bytes, replace: bool = False) -> Saved:
         """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
-        return save_upload(
+        saved = save_upload(
             self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes, replace
         )
+        publish_upload(self.state, plugin, saved.path.name, data)
+        return saved
 
     @cached_property
     def jobs(self) -> IngestJobs:

@@ -33,6 +33,7 @@ from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence
 from frontdesk.followup import standalone
 from frontdesk.grounding import content_words
+from frontdesk.plugin_settings import escalates
 from frontdesk.plugins import Plugin
 from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
 from frontdesk.state import ConsultTask, TurnState
@@ -63,7 +64,9 @@ class Runtime(Protocol):
     @property
     def off_topic(self) -> str: ...
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel: ...
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel: ...
 
 
 def call_model(
@@ -76,10 +79,11 @@ def call_model(
 ) -> tuple[str, dict[str, Any]]:
     """Invoke one model (tokens stream through LangGraph); return text and a usage record."""
     gen = generation.from_config(config, role)
+    own = runtime.plugins.get(plugin) if plugin else None  # its settings (plugin_settings.py)
     if gen is None:
-        model, stop = runtime.chat_model(spec), None
+        model, stop = runtime.chat_model(spec, plugin=own), None
     else:
-        model, stop = runtime.chat_model(spec, gen.max_tokens), list(gen.stop) or None
+        model, stop = runtime.chat_model(spec, gen.max_tokens, own), list(gen.stop) or None
         messages = generation.with_instructions(messages, gen.instructions)
     tagged = merge_configs(config, {"metadata": {"fd_role": role, "fd_plugin": plugin or ""}})
     started = time.perf_counter()
@@ -239,7 +243,11 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
             return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
         hits = runtime.store.search(
-            plugin.name, question, k=plugin.top_k, document=task.get("document")
+            plugin.name,
+            question,
+            k=plugin.top_k,
+            document=task.get("document"),
+            keyword_weight=plugin.keyword_weight,
         )
         retrieval = hits[0].score if hits else 0.0
         previous = specialist.previous_answer(task["history"])
@@ -251,7 +259,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         facts = [c.sentence for c in evidence]
         try:
             messages = fit_prompt(
-                runtime.chat_model(plugin.model),
+                runtime.chat_model(plugin.model, plugin=plugin),
                 [
                     SystemMessage(prompts.specialist_system(plugin.system_prompt)),
                     HumanMessage(
@@ -314,7 +322,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             c
             for c in consults
             if c["grounding"]["grounded"]
-            or not runtime.escalate
+            or not escalates(runtime.plugins[c["plugin"]], runtime.escalate)
             or not escalation.helps(runtime.coordinator_spec, runtime.plugins[c["plugin"]].model)
         ]
         if not grounded:

@@ -16,7 +16,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +52,7 @@ class ModelOptions:
     temperature: float = 0.0  # greedy: the same question gets the same answer
     pool_cooldown: float = 2.0  # first cooldown of a failed pool host, doubled per failure
     pool_cooldown_max: float = 60.0
+    api_key: str | None = field(default=None, repr=False)  # a plugin's key (api_key_env)
 
 
 BACKENDS: dict[str, ModelFactory] = {}
@@ -293,7 +294,14 @@ def _ollama(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
         num_predict=options.max_tokens,
         num_ctx=options.context_window,
         temperature=options.temperature,
-        client_kwargs={"timeout": options.timeout},
+        client_kwargs={
+            "timeout": options.timeout,
+            **(
+                {"headers": {"Authorization": f"Bearer {options.api_key}"}}
+                if options.api_key
+                else {}
+            ),
+        },
     )
 
 
@@ -303,7 +311,7 @@ def _openai(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
     return ChatOpenAI(
         model=spec.name,
         base_url=spec.base_url,
-        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # type: ignore[arg-type]
+        api_key=options.api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",  # type: ignore[arg-type]
         max_completion_tokens=options.max_tokens,
         temperature=options.temperature,
         timeout=options.timeout,

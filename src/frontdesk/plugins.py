@@ -19,7 +19,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 
 from frontdesk.errors import InputError, ManifestError
 from frontdesk.models import parse_spec
@@ -28,6 +35,7 @@ from frontdesk.settings import Settings
 ENTRY_POINT_GROUP = "frontdesk.plugins"
 MANIFEST = "plugin.toml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class KnowledgeSection(BaseModel):
@@ -40,6 +48,15 @@ class RetrievalSection(BaseModel):
     top_k: int = Field(default=3, ge=1, le=50)
     chunk_size: int = Field(default=700, ge=100, le=8000)
     chunk_overlap: int = Field(default=100, ge=0, le=2000)
+    keyword_weight: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
 
 
 class Manifest(BaseModel):
@@ -55,6 +72,11 @@ class Manifest(BaseModel):
     prompt_file: str | None = None
     knowledge: KnowledgeSection = Field(default_factory=KnowledgeSection)
     retrieval: RetrievalSection = Field(default_factory=RetrievalSection)
+    # Per-plugin overrides of the global settings (None: the FRONTDESK_* setting applies).
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=32768)
+    escalate: bool | None = None
+    api_key_env: str | None = Field(default=None, pattern=ENV_NAME)
 
     @field_validator("name")
     @classmethod
@@ -90,6 +112,11 @@ class Plugin:
     chunk_overlap: int
     root: Path
     origin: str
+    temperature: float | None = None
+    max_tokens: int | None = None
+    escalate: bool | None = None
+    api_key_env: str | None = None
+    keyword_weight: float | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -145,44 +172,66 @@ class PluginSet:
         return self.plugins[name]
 
 
-def _first_error_field(err: ValidationError) -> tuple[str, str]:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(file)"
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field; check the spelling against the plugin guide"
-    elif first["type"] == "missing":
-        msg = "missing; every plugin.toml needs it"
-    return loc, msg.removeprefix("Value error, ")
+def error_fields(err: ValidationError) -> list[tuple[str, str]]:
+    """Every (field, problem) of a validation error, in the words of the plugin guide."""
+    fields = []
+    for each in err.errors():
+        loc = ".".join(str(p) for p in each["loc"]) or "(file)"
+        msg = each["msg"]
+        if each["type"] == "extra_forbidden":
+            msg = "unknown field; check the spelling against the plugin guide"
+        elif each["type"] == "missing":
+            msg = "missing; every plugin.toml needs it"
+        fields.append((loc, msg.removeprefix("Value error, ")))
+    return fields
 
 
 def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plugin:
     """Read and validate `folder/plugin.toml`; raises ManifestError naming file and field."""
+    plugin, problems = read_plugin(folder, settings, origin)
+    if plugin is None:
+        raise problems[0]
+    return plugin
+
+
+def read_plugin(
+    folder: Path, settings: Settings, origin: str = "path"
+) -> tuple[Plugin | None, list[ManifestError]]:
+    """The plugin of `folder/plugin.toml` (None if unusable) and every problem found in it."""
     path = folder / MANIFEST
+    if not folder.is_dir():
+        return None, [ManifestError(path, "(file)", "the plugin folder does not exist")]
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(path, "(file)", "no plugin.toml in this folder") from None
+        return None, [ManifestError(path, "(file)", "no plugin.toml in this folder")]
     except UnicodeDecodeError:
-        raise ManifestError(path, "(file)", "not UTF-8 text") from None
+        return None, [ManifestError(path, "(file)", "not UTF-8 text")]
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(path, "(file)", f"invalid TOML: {exc}") from None
+        return None, [ManifestError(path, "(file)", f"invalid TOML: {exc}")]
+    problems: list[ManifestError] = []
+    manifest: Manifest | None = None
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
-        loc, msg = _first_error_field(exc)
-        raise ManifestError(path, loc, msg) from None
-
-    if manifest.system_prompt and manifest.prompt_file:
-        raise ManifestError(path, "prompt_file", "give system_prompt or prompt_file, not both")
-    if manifest.prompt_file:
-        prompt_path = (folder / manifest.prompt_file).resolve()
+        problems = [ManifestError(path, loc, msg) for loc, msg in error_fields(exc)]
+    # The prompt is checked on the raw values too, so one pass reports every problem.
+    system_prompt, prompt_file = raw.get("system_prompt"), raw.get("prompt_file")
+    if system_prompt and prompt_file:
+        problems.append(
+            ManifestError(path, "prompt_file", "give system_prompt or prompt_file, not both")
+        )
+    prompt = ""
+    if isinstance(prompt_file, str) and prompt_file:
+        prompt_path = (folder / prompt_file).resolve()
         try:
             prompt = prompt_path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ManifestError(path, "prompt_file", f"cannot read {prompt_path}: {exc}") from None
-    else:
-        prompt = (manifest.system_prompt or "").strip()
+            problems.append(ManifestError(path, "prompt_file", f"cannot read {prompt_path}: {exc}"))
+    elif isinstance(system_prompt, str):
+        prompt = system_prompt.strip()
+    if problems or manifest is None:
+        return None, problems
     if not prompt:
         prompt = f"You are a careful specialist. Your domain: {manifest.description}"
 
@@ -200,15 +249,21 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
         knowledge_paths=patterns,
         top_k=manifest.retrieval.top_k,
         chunk_size=manifest.retrieval.chunk_size,
-        chunk_overlap=min(manifest.retrieval.chunk_overlap, manifest.retrieval.chunk_size // 2),
+        chunk_overlap=manifest.retrieval.chunk_overlap,
         root=folder.resolve(),
         origin=origin,
-    )
+        temperature=manifest.temperature,
+        max_tokens=manifest.max_tokens,
+        escalate=manifest.escalate,
+        api_key_env=manifest.api_key_env,
+        keyword_weight=manifest.retrieval.keyword_weight,
+    ), []
 
 
 def _entry_point_dirs() -> Iterable[tuple[Path, str]]:
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        where = f"entry point '{ep.name}' ({ep.value})"
+        package = ep.dist.name if ep.dist is not None else "unknown package"
+        where = f"entry point '{ep.name}' ({ep.value}) of package '{package}'"
         try:
             obj = ep.load()
             result = obj() if callable(obj) else obj
@@ -246,10 +301,13 @@ def discover(settings: Settings) -> PluginSet:
         if origin.startswith("error:"):
             result.errors.append(ManifestError(folder, "(entry point)", origin[6:].strip()))
             continue
-        try:
-            plugin = load_manifest(folder, settings, origin)
-        except ManifestError as exc:
-            result.errors.append(exc)
+        plugin, problems = read_plugin(folder, settings, origin)
+        if plugin is None:
+            if origin.startswith("entry point"):  # name the package that pointed here
+                problems = [
+                    ManifestError(e.path, e.field, f"{e.problem} ({origin})") for e in problems
+                ]
+            result.errors.extend(problems)
             continue
         if plugin.name in seen:
             result.errors.append(

@@ -12,11 +12,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 
+from frontdesk.admin_api import build_admin_api
 from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
+from frontdesk.doc_text import stored_text
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
 from frontdesk.limits import BodyLimit
+from frontdesk.replica_sync import replica_lifespan
 from frontdesk.request_log import RequestLog
 from frontdesk.request_log import configure as configure_logging
 from frontdesk.settings import Settings
@@ -45,12 +48,14 @@ SOURCE_CSP = "default-src 'none'; sandbox"
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".htm"}
 
 
-def source_response(path: Path) -> Response:
+def source_response(path: Path, text: str | None = None) -> Response:
     """A knowledge file as the browser may see it: text as text/plain (HTML included, so a
-    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed."""
+    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed.
+    `text` (the store's copy, on a replica without the file) is always shown as text."""
     headers = {"Content-Security-Policy": SOURCE_CSP, "X-Content-Type-Options": "nosniff"}
-    if path.suffix.lower() in TEXT_SUFFIXES:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+    if text is not None or path.suffix.lower() in TEXT_SUFFIXES:
+        if text is None:
+            text = path.read_bytes().decode("utf-8", errors="replace")
         disposition = f"inline; filename*=UTF-8''{quote(path.name)}"
         return Response(
             text,
@@ -68,8 +73,9 @@ def source_response(path: Path) -> Response:
 
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
-    app = FastAPI(title="frontdesk", version="0.1.0")
+    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=replica_lifespan(engine))
     install_error_handlers(app)
+    app.include_router(build_admin_api(engine))  # before the API's catch-all for /v1/...
     app.include_router(build_api(engine))
     # From the outside in (the last added runs first): the request log, so it sees every
     # status; the access checks, before any body is read; an empty CORS policy, so no other
@@ -88,6 +94,11 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
         )
         if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
             raise missing
+        if engine.settings.chroma_url:  # replicas: the store's copy, not this machine's disk
+            text = await asyncio.to_thread(stored_text, engine.store, plugin, name)
+            if text is None:
+                raise missing
+            return source_response(Path(name), text)
         path = await asyncio.to_thread(engine.store.document_path, plugin, name)
         if path is None:
             raise missing
@@ -143,11 +154,20 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
     engine = Engine(settings)
     app = build_app(engine)
     print(f"frontdesk: web chat and API on http://{host}:{port}/  (API: /v1)", flush=True)
-    uvicorn.run(  # no access log: RequestLog writes one line per request instead
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    watcher = None
+    if settings.plugin_poll_seconds > 0:  # hot reload of plugin folders (reload.py)
+        from frontdesk.reload import PluginWatcher
+
+        watcher = PluginWatcher(engine, settings.plugin_poll_seconds).start()
+    try:
+        uvicorn.run(  # no access log: RequestLog writes one line per request instead
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if watcher is not None:
+            watcher.stop()

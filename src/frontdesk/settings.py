@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         default="",
         description="Postgres URL for conversation memory; SQLite under home when empty.",
     )
+    sync_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a server checks whether another replica changed the plugins.",
+    )
     thread_retention_days: float = Field(
         default=0,
         ge=0,
@@ -94,6 +99,12 @@ class Settings(BaseSettings):
         default="",
         description="Host names the server answers to, comma-separated ('*': any). Empty: "
         "loopback names only without API keys, any with keys.",
+    )
+    plugin_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often `frontdesk serve` looks for added, changed or removed plugin "
+        "folders and reloads them (0: never; `frontdesk reload` still does).",
     )
     max_concurrency: int = Field(default=2, ge=1, description="Answers generated at once.")
     max_queue: int = Field(default=8, ge=0, description="Requests waiting beyond those.")
