@@ -143,6 +143,19 @@ def test_chat_streams_an_answer_with_route_and_sources(page: object) -> None:
     assert options.count() == 0
 
 
+def test_a_tool_call_shows_in_the_route_fold_out(page: object) -> None:
+    """The bundled model cannot call tools: cooking's convert_units runs first (README)."""
+    ask(page, "What is 180 C in Fahrenheit?")
+    wait_done(page, 1)
+    assert "356" in page.inner_text("#chatbot")  # type: ignore[attr-defined]
+    page.click("#chatbot >> text=/^Route: /")  # type: ignore[attr-defined]
+    page.wait_for_selector(  # type: ignore[attr-defined]
+        "#chatbot :text('tool convert_units(value=180.0')", timeout=10_000
+    )
+    shot(page, "chat-tool-call")
+    assert "→ 180 °C is 356 °F" in page.inner_text("#chatbot")  # type: ignore[attr-defined]
+
+
 def test_forcing_a_specialist(page: object) -> None:
     page.click("#specialist input")  # type: ignore[attr-defined]
     page.get_by_role("option", name="gardening").click()  # type: ignore[attr-defined]

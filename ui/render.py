@@ -8,6 +8,7 @@ from typing import Any
 
 from frontdesk.desks import origin_note
 from frontdesk.engine import Engine
+from frontdesk.tool_loop import describe
 
 ROUTE_PREFIX = "Route: "
 WORKING_PREFIX = "Working: "
@@ -69,7 +70,8 @@ def route_message(route: dict[str, Any]) -> dict[str, Any]:
     title = ROUTE_PREFIX + route_text(route).split(" — ")[0]
     return {
         "role": "assistant",
-        "content": html.escape(route.get("reason", "")),
+        "content": html.escape(route.get("reason", ""))
+        + "".join(f"<br>{html.escape(line)}" for line in describe(route).splitlines()),
         "metadata": {"title": title, "status": "done"},
     }
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from frontdesk import sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
@@ -240,7 +241,7 @@ def select(
     pool = candidates(hits)
     if not pool:
         return Selection([], 0.0, False)
-    vectors = embedder.embed([question, *(s for _, s in pool)])
+    vectors = sentence_cache.embed(embedder, question, [s for _, s in pool])
     sims = vectors[1:] @ vectors[0]
     x = features(question, pool, sims, previous)
     scores = model.sentence_scores(x)

@@ -58,6 +58,7 @@ def _progress_bar() -> Any:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from frontdesk.desks import origin_note
+    from frontdesk.tool_loop import describe
 
     engine = _engine()
     if args.json:
@@ -89,6 +90,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for i, c in enumerate(result.get("citations", []), 1):
         print(f"  [{i}] {c['plugin']}/{c['source']} ({c['chunk_id']})", file=sys.stderr)
     route = result.get("route", {})
+    for line in describe(route).splitlines():  # the tool calls the answer rests on
+        print(f"[{line}]", file=sys.stderr)
     label = origin_note(route)
     if label:
         print(f"[{label}]", file=sys.stderr)
@@ -272,6 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     from frontdesk import __version__
 
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    parser.add_argument(
+        "--trace-hooks",
+        action="store_true",
+        help="log every plugin hook call (which plugins, how long) to stderr",
+    )
     parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -371,6 +379,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.trace_hooks:  # read by Settings, like every switch
+        os.environ["FRONTDESK_TRACE_HOOKS"] = "1"
     try:
         return int(args.func(args))
     except FrontdeskError as exc:

@@ -272,6 +272,7 @@ class Engine:
                 "origin": p.origin,
                 "root": str(p.root),
                 "examples": len(p.examples),
+                "tools": list(p.tools.names),
                 "error": None,
             }
             try:

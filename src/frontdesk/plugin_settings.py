@@ -42,6 +42,8 @@ def model_options(
         timeout=settings.model_timeout,
         temperature=temperature,
         api_key=api_key(plugin),
+        pool_cooldown=settings.pool_cooldown,
+        pool_cooldown_max=settings.pool_cooldown_max,
     )
 
 

@@ -3,7 +3,8 @@
 1. the repository's `plugins/` (unless `FRONTDESK_BUNDLED_PLUGINS=false`),
 2. every folder on `FRONTDESK_PLUGINS_PATH` (each holds plugin folders),
 3. installed packages, through the entry point group `frontdesk.plugins`: the entry point
-   names a folder (str/Path) or a callable returning one folder or a list of them.
+   names a folder (str/Path) or a callable returning one folder or a list of them,
+4. the `register_plugins` hook (hooks.py), for packages that already implement hooks.
 
 A manifest that cannot be used is reported (file + field) and skipped; the rest still run.
 """
@@ -26,6 +27,7 @@ from pydantic import (
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from frontdesk.errors import InputError, ManifestError
@@ -49,6 +51,7 @@ class RetrievalSection(BaseModel):
     chunk_size: int = Field(default=700, ge=100, le=8000)
     chunk_overlap: int = Field(default=100, ge=0, le=2000)
     keyword_weight: float | None = Field(default=None, ge=0.0, le=1.0)
+    retriever: str | None = None  # registered by the register_retrievers hook
 
     @field_validator("chunk_overlap")
     @classmethod
@@ -57,6 +60,36 @@ class RetrievalSection(BaseModel):
         if size is not None and value >= size:
             raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
         return value
+
+
+class McpServer(BaseModel):
+    """`[tools.mcp.<server>]`: a stdio server (`command`, `args`; run in the plugin folder) or
+    a streamable-HTTP one (`url`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> McpServer:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give `command` (a stdio server) or `url`, one of them")
+        return self
+
+
+class ToolsSection(BaseModel):
+    """`[tools]`: the tools (registered by hook) this plugin's specialist may call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    names: list[str] = Field(default_factory=list)
+    allow_write: bool = False  # without it, a tool that writes is never granted
+    max_steps: int = Field(default=4, ge=1, le=10)
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    mcp: dict[str, McpServer] = Field(default_factory=dict)
+
+    def servers(self) -> dict[str, dict[str, Any]]:
+        return {name: s.model_dump(exclude_none=True) for name, s in self.mcp.items()}
 
 
 class Manifest(BaseModel):
@@ -77,6 +110,8 @@ class Manifest(BaseModel):
     max_tokens: int | None = Field(default=None, ge=1, le=32768)
     escalate: bool | None = None
     api_key_env: str | None = Field(default=None, pattern=ENV_NAME)
+    hooks: str | None = None  # a Python file of hook implementations, beside plugin.toml
+    tools: ToolsSection = Field(default_factory=ToolsSection)
 
     @field_validator("name")
     @classmethod
@@ -117,6 +152,8 @@ class Plugin:
     escalate: bool | None = None
     api_key_env: str | None = None
     keyword_weight: float | None = None
+    tools: ToolsSection = field(default_factory=ToolsSection)
+    retriever: str | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -211,6 +248,14 @@ def read_plugin(
         return None, [ManifestError(path, "(file)", f"invalid TOML: {exc}")]
     problems: list[ManifestError] = []
     manifest: Manifest | None = None
+    if isinstance(raw.get("hooks"), str):  # before validation: the hooks may add backends
+        from frontdesk import hooks
+
+        try:
+            paths = (raw.get("knowledge") or {}).get("paths") or []
+            hooks.load_folder_hooks(folder, raw["hooks"], [str(p) for p in paths])
+        except ValueError as exc:
+            problems.append(ManifestError(path, "hooks", str(exc)))
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
@@ -235,6 +280,10 @@ def read_plugin(
     if not prompt:
         prompt = f"You are a careful specialist. Your domain: {manifest.description}"
 
+    try:
+        _check_grants(path, manifest)
+    except ManifestError as exc:
+        return None, [exc]
     patterns = tuple(
         str(Path(p).expanduser() if Path(p).expanduser().is_absolute() else (folder / p).resolve())
         for p in manifest.knowledge.paths
@@ -257,7 +306,43 @@ def read_plugin(
         escalate=manifest.escalate,
         api_key_env=manifest.api_key_env,
         keyword_weight=manifest.retrieval.keyword_weight,
+        tools=manifest.tools,
+        retriever=manifest.retrieval.retriever,
     ), []
+
+
+def _check_grants(path: Path, manifest: Manifest) -> None:
+    """Every tool and retriever the manifest names exists, and no writing tool is granted
+    without `tools.allow_write`."""
+    from frontdesk import hooks
+    from frontdesk.mcp_tools import server_tools
+    from frontdesk.tools import TOOLS
+
+    try:
+        available = {**TOOLS, **server_tools(path.parent, manifest.tools.servers())}
+    except ValueError as exc:
+        raise ManifestError(path, "tools.mcp", str(exc)) from None
+    for name in manifest.tools.names:
+        found = available.get(name)
+        if found is None:
+            known = ", ".join(sorted(available)) or "none"
+            raise ManifestError(
+                path, "tools.names", f"no tool named '{name}' is registered (known: {known})"
+            )
+        if found.writes and not manifest.tools.allow_write:
+            raise ManifestError(
+                path,
+                "tools.allow_write",
+                f"tool '{name}' writes; grant it only with `allow_write = true` in [tools]",
+            )
+    retriever = manifest.retrieval.retriever
+    if retriever and retriever not in hooks.RETRIEVERS:
+        known = ", ".join(sorted(hooks.RETRIEVERS)) or "none"
+        raise ManifestError(
+            path,
+            "retrieval.retriever",
+            f"no retriever named '{retriever}' is registered (known: {known})",
+        )
 
 
 def _entry_point_dirs() -> Iterable[tuple[Path, str]]:
@@ -290,12 +375,19 @@ def candidate_dirs(settings: Settings) -> list[tuple[Path, str]]:
             found.extend((d, origin) for d in sorted(root.iterdir()) if (d / MANIFEST).is_file())
     if settings.entry_point_plugins:
         found.extend(_entry_point_dirs())
+    from frontdesk import hooks
+
+    found.extend((d, "register_plugins hook") for d in hooks.PLUGIN_DIRS)
     return found
 
 
 def discover(settings: Settings) -> PluginSet:
     """Load every plugin; broken manifests go to `errors`, the rest to `plugins`."""
+    from frontdesk import hooks
+
+    hooks.load(settings)
     result = PluginSet()
+    result.errors.extend(ManifestError(f"<{w}>", "(hooks)", p) for w, p in hooks.errors)
     seen: dict[str, Path] = {}
     for folder, origin in candidate_dirs(settings):
         if origin.startswith("error:"):

@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
+    pool_cooldown: float = Field(
+        default=2.0, gt=0, description="Seconds a failed pool host rests (doubled per failure)."
+    )
+    pool_cooldown_max: float = Field(
+        default=60.0, gt=0, description="Longest rest of a failed pool host, in seconds."
+    )
     probe_timeout: float = Field(
         default=3.0, gt=0, description="Seconds /readyz waits for its checks (run at once)."
     )
@@ -122,6 +128,10 @@ class Settings(BaseSettings):
         default="",
         description="Test only: an ingest stops at this point (start, batch, commit, delete) "
         "and waits there, so a test can kill it.",
+    )
+    trace_hooks: bool = Field(
+        default=False,
+        description="Log every plugin hook call: which plugins' hooks ran and how long it took.",
     )
     log_level: str = Field(
         default="INFO",
