@@ -251,21 +251,22 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             said = {"retrieval": 0.0, "support": 0.0, "grounded": True, "reason": problem}
             consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
             return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
+        document = task.get("document")
+        k = max(plugin.top_k, answering.SCOPED_K) if document else plugin.top_k
         hits = hooks.retrieve(
             plugin,
             question,
-            plugin.top_k,
+            k,
             lambda q, k: runtime.store.search(
-                plugin.name,
-                q,
-                k=k,
-                document=task.get("document"),
-                keyword_weight=plugin.keyword_weight,
+                plugin.name, q, k=k, document=document, keyword_weight=plugin.keyword_weight
             ),
         )
         retrieval = hits[0].score if hits else 0.0
+        hits = answering.reading_order(hits) if document else hits
         previous = specialist.previous_answer(task["history"])
-        selection = answering.select(question, hits, runtime.embedder, previous)
+        selection = answering.select(
+            question, hits, runtime.embedder, previous, scoped=document is not None
+        )
         gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
         try:
             kit = tool_loop.Toolkit.for_plugin(

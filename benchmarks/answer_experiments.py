@@ -1,0 +1,166 @@
+"""Answer-selection experiments on the QuAC dev split that were measured and not kept.
+
+    python -m benchmarks.answer_experiments gate    # passage-level gate features, 2-fold on dev
+    python -m benchmarks.answer_experiments trim    # span trimming of the selected sentence, dev
+
+Dev only (dialogs 0-199): nothing here looks at the test split. `gate` adds features of the
+question against the whole passage (best/mean similarity, question words and names absent from
+the passage, an answer type the passage never holds, yes/no and "any other" questions) to the
+answerability gate's, fits logistic regression and gradient boosting on one half of the dev
+dialogs, scores the other half (and the reverse), and prints the trade-off: the share of
+unanswerable questions declined at 5-30% of answerable ones declined. `trim` answers with parts
+of the selected sentence (clauses) instead of all of it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import math
+import re
+from typing import Any
+
+import numpy as np
+
+from benchmarks.answer_selection import DEV, Embeds, hit_for, load, token_f1
+from frontdesk import answering
+from frontdesk.grounding import content_words
+
+_PROPER = re.compile(r"(?<!^)(?<![.?!]\s)\b[A-Z][a-z]+")
+_YES_NO = re.compile(r"\s*(did|does|do|was|were|is|are|has|had|have|can|could)\b", re.I)
+_OTHER = re.compile(r"\b(other|else|another|any more|anything)\b", re.I)
+_CLAUSE = re.compile(r"(?<=[,;:])\s+|\s+(?=\b(?:and|but|which|who|while|after|before|because)\b)")
+
+
+def gate_rows(dialogs: list[dict[str, Any]], embeds: Embeds) -> tuple[np.ndarray, np.ndarray]:
+    model = answering.default_model()
+    xs, ys = [], []
+    for d in dialogs:
+        pool = answering.candidates([hit_for(d)])
+        sents = [s for _, s in pool]
+        passage_words = set(content_words(d["passage"]))
+        df: collections.Counter[str] = collections.Counter()
+        for s in sents:
+            df.update(set(content_words(s)))
+        n = len(sents)
+
+        def idf(w: str, n: int = n, df: collections.Counter[str] = df) -> float:
+            return math.log((n + 1) / (df.get(w, 0) + 0.5))
+
+        previous = None
+        for t in d["turns"]:
+            q = t["question"]
+            v = embeds.embed([q, *sents])
+            sims = v[1:] @ v[0]
+            x = answering.features(q, pool, sims, previous)
+            scores = model.sentence_scores(x)
+            qw = set(content_words(q))
+            missing = [w for w in qw if w not in passage_words]
+            kind = answering.question_type(q)
+            typed = any(answering.has_type(kind, s) for s in sents) if kind else True
+            names = [m for m in _PROPER.findall(q) if m.lower() not in d["passage"].lower()]
+            extra = [
+                float(sims.max()),
+                float(sims.mean()),
+                float(sims.max() - sims.mean()),
+                float(np.sort(sims)[-3:].mean()),
+                len(missing) / max(len(qw), 1),
+                sum(idf(w) for w in missing) / max(sum(idf(w) for w in qw), 1e-6),
+                float(not typed),
+                float(bool(names)),
+                float(previous is not None),
+                min(len(qw), 8) / 8,
+                float(bool(_YES_NO.match(q))),
+                float(bool(_OTHER.search(q))),
+            ]
+            xs.append(np.concatenate([model.gate_features(x, scores), extra]))
+            ys.append(int(t["answerable"]))
+            previous = sents[int(np.argmax(scores))]
+    return np.array(xs), np.array(ys)
+
+
+def trade_off(p: np.ndarray, y: np.ndarray) -> list[str]:
+    out = []
+    for share in (0.05, 0.10, 0.15, 0.20, 0.30):
+        threshold = np.sort(p[y == 1])[int(share * (y == 1).sum())]
+        out.append(
+            f"answerable declined {(p[y == 1] < threshold).mean():.1%}"
+            f" -> unanswerable declined {(p[y == 0] < threshold).mean():.1%}"
+        )
+    return out
+
+
+def gate(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    x, y = gate_rows(dialogs, embeds)
+    old = slice(0, len(answering.FEATURES) + 2)  # the kept gate's own features
+    half = np.arange(len(y)) < len(y) // 2
+
+    def logistic() -> Any:
+        return make_pipeline(StandardScaler(), LogisticRegression(max_iter=3000))
+
+    def boosted() -> Any:
+        return GradientBoostingClassifier(
+            n_estimators=100, max_depth=2, learning_rate=0.05, subsample=0.8, random_state=0
+        )
+
+    for name, make, cols in (
+        ("kept gate features, logistic", logistic, old),
+        ("+ passage features, logistic", logistic, slice(None)),
+        ("+ passage features, gradient boosting", boosted, slice(None)),
+    ):
+        p = np.zeros(len(y))
+        for train in (half, ~half):
+            fitted = make().fit(x[train][:, cols], y[train])
+            p[~train] = fitted.predict_proba(x[~train][:, cols])[:, 1]
+        print(name, *trade_off(p, y), sep="\n  ")
+
+
+def trim(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
+    model = answering.default_model()
+    res: dict[str, dict[str, list[float]]] = collections.defaultdict(
+        lambda: collections.defaultdict(list)
+    )
+    for d in dialogs:
+        hit, previous = hit_for(d), None
+        for turn, t in enumerate(d["turns"]):
+            q = t["question"]
+            best = answering.select(q, [hit], embeds, previous, model).best
+            s = best.sentence if best else ""
+            previous = s
+            if not t["answerable"]:
+                continue
+            parts = [p for p in _CLAUSE.split(s) if p.strip()] or [s]
+            qw = set(content_words(q))
+            overlap = [len(set(content_words(p)) & qw) for p in parts]
+            b = int(np.argmax(overlap))
+            kept = [p for p in parts if not set(content_words(p)) <= qw] or parts
+            variants = {
+                "whole sentence": s,
+                "without clauses restating the question": " ".join(kept),
+                "first clause": parts[0],
+                "all but the first clause": " ".join(parts[1:]) or s,
+                "best-overlap clause and the next": " ".join(parts[b : b + 2]),
+            }
+            key = "first turns" if turn == 0 else "follow-ups"
+            for name, text in variants.items():
+                res[name][key].append(token_f1(text, t["answers"]))
+    for name, r in res.items():
+        print(name, {k: round(float(np.mean(v)), 3) for k, v in r.items()})
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("experiment", choices=["gate", "trim"])
+    args = parser.parse_args(argv)
+    dialogs = load()
+    embeds = Embeds(dialogs)
+    {"gate": gate, "trim": trim}[args.experiment](dialogs[:DEV], embeds)
+
+
+if __name__ == "__main__":
+    main()
