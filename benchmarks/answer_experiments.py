@@ -2,6 +2,7 @@
 
     python -m benchmarks.answer_experiments gate    # passage-level gate features, 2-fold on dev
     python -m benchmarks.answer_experiments trim    # span trimming of the selected sentence, dev
+    python -m benchmarks.answer_experiments followup  # richer sentence features, 2-fold on dev
 
 Dev only (dialogs 0-199): nothing here looks at the test split. `gate` adds features of the
 question against the whole passage (best/mean similarity, question words and names absent from
@@ -9,7 +10,11 @@ the passage, an answer type the passage never holds, yes/no and "any other" ques
 answerability gate's, fits logistic regression and gradient boosting on one half of the dev
 dialogs, scores the other half (and the reverse), and prints the trade-off: the share of
 unanswerable questions declined at 5-30% of answerable ones declined. `trim` answers with parts
-of the selected sentence (clauses) instead of all of it.
+of the selected sentence (clauses) instead of all of it. `followup` adds dialog features to the
+sentence scorer (IDF-weighted overlap with the question and with the previous question, rank of
+the similarity, similarity to the previous answer, exact offsets from the previous answer, a
+cause cue for "why") and compares logistic regression with gradient boosting, fitted on one half
+of the dev dialogs and scored on the other (previous answers: the system's own).
 """
 
 from __future__ import annotations
@@ -153,13 +158,122 @@ def trim(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
         print(name, {k: round(float(np.mean(v)), 3) for k, v in r.items()})
 
 
+_CAUSE = re.compile(
+    r"\b(because|due to|as a result|so that|since|after|in order to|led to|caused|reason)\b", re.I
+)
+
+
+def followup_features(
+    q: str, sents: list[str], base: np.ndarray, sims: np.ndarray, prev: int | None, prev_q: str
+) -> np.ndarray:
+    n = len(sents)
+    df: collections.Counter[str] = collections.Counter()
+    for s in sents:
+        df.update(set(content_words(s)))
+
+    def idf(w: str) -> float:
+        return math.log((n + 1) / (df.get(w, 0) + 0.5))
+
+    qw = set(content_words(q))
+    pw = set(content_words(prev_q)) - qw
+    q_total = sum(idf(w) for w in qw) or 1.0
+    p_total = sum(idf(w) for w in pw) or 1.0
+    rank = np.empty(n)
+    rank[np.argsort(-sims)] = np.arange(n)
+    why = bool(re.match(r"\s*(why|how come)\b", q, re.I))
+    rows = []
+    for i, s in enumerate(sents):
+        sw = set(content_words(s))
+        rel = i - prev if prev is not None else None
+        rows.append(
+            [
+                sum(idf(w) for w in qw & sw) / q_total,
+                sum(idf(w) for w in pw & sw) / p_total if pw else 0.0,
+                rank[i] / n,
+                float(rank[i] == 0),
+                float(rel == 0),
+                float(rel == 1),
+                float(rel == 2),
+                float(rel is not None and rel < 0),
+                float(rel is not None and rel > 2),
+                float(why and bool(_CAUSE.search(s))),
+                min(len(qw), 6) / 6,
+                float(i == 0),
+            ]
+        )
+    return np.hstack([base, np.array(rows)])
+
+
+def followup(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
+    from sklearn.ensemble import GradientBoostingClassifier
+    from sklearn.linear_model import LogisticRegression
+
+    from benchmarks.answer_selection import best_sentence
+
+    def turns(
+        d: dict[str, Any], pick: Any = None, kept: bool = False
+    ) -> list[tuple[np.ndarray, np.ndarray, Any]]:
+        pool = answering.candidates([hit_for(d)])
+        sents = [s for _, s in pool]
+        prev, prev_q, out = None, "", []
+        for turn, t in enumerate(d["turns"]):
+            v = embeds.embed([t["question"], *sents])
+            sims = v[1:] @ v[0]
+            if kept:  # the kept scorer's 12 features, the previous answer's place among them
+                x = answering.features(
+                    t["question"], pool, sims, None if prev is None else sents[prev]
+                )
+            else:
+                base = answering.features(t["question"], pool, sims, None)
+                x = followup_features(t["question"], sents, base, sims, prev, prev_q)
+            best, f1 = best_sentence(sents, t["answers"]) if t["answerable"] else (-1, 0.0)
+            y = np.zeros(len(sents))
+            if best >= 0 and f1 >= 0.4:
+                y[best] = 1
+            out.append((x, y, (t, turn, sents)))
+            chosen = best if pick is None else pick(x)
+            prev = chosen if chosen >= 0 else prev
+            prev_q = t["question"]
+        return out
+
+    halves = (dialogs[: len(dialogs) // 2], dialogs[len(dialogs) // 2 :])
+    for name, make, kept in (
+        ("kept features, logistic", lambda: LogisticRegression(max_iter=3000), True),
+        ("+ dialog features, logistic", lambda: LogisticRegression(max_iter=3000), False),
+        (
+            "+ dialog features, gradient boosting",
+            lambda: GradientBoostingClassifier(
+                n_estimators=150, max_depth=3, subsample=0.8, random_state=0
+            ),
+            False,
+        ),
+    ):
+        for train, held in (halves, halves[::-1]):
+            rows = [r for d in train for r in turns(d, kept=kept)]
+            fitted = make().fit(
+                np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+            )
+
+            def pick(x: np.ndarray, fitted: Any = fitted) -> int:
+                return int(np.argmax(fitted.predict_proba(x)[:, 1]))
+
+            f1: dict[str, list[float]] = collections.defaultdict(list)
+            for d in held:
+                for x, _, (t, turn, sents) in turns(d, pick, kept):
+                    if t["answerable"]:
+                        key = "first turns" if turn == 0 else "follow-ups"
+                        f1[key].append(token_f1(sents[pick(x)], t["answers"]))
+            print(name, {k: round(float(np.mean(v)), 3) for k, v in f1.items()})
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("experiment", choices=["gate", "trim"])
+    parser.add_argument("experiment", choices=["gate", "trim", "followup"])
     args = parser.parse_args(argv)
     dialogs = load()
     embeds = Embeds(dialogs)
-    {"gate": gate, "trim": trim}[args.experiment](dialogs[:DEV], embeds)
+    run = {"gate": gate, "trim": trim, "followup": followup}[args.experiment]
+    run(dialogs[:DEV], embeds)
 
 
 if __name__ == "__main__":

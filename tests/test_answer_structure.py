@@ -6,10 +6,17 @@ the meaning a real embedder adds.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
 from frontdesk import answering, options
+from frontdesk.engine import Engine
+from frontdesk.settings import Settings
 from frontdesk.store import Hit
-from frontdesk.testing import HashEmbedder
+from frontdesk.testing import FakeChatModel, HashEmbedder
 from frontdesk.verify import verify
+
+from .conftest import write_plugin
 
 # groff's rendering of part of git-clean(1): running header, section titles, option entries.
 CLEAN = """GIT-CLEAN(1)                      Git Manual                      GIT-CLEAN(1)
@@ -122,3 +129,24 @@ def test_scoped_chunks_are_read_in_document_order() -> None:
         Hit("bio", "doc.abc-00001", "z.txt", "z.txt", "", 0.7, "second"),
     ]
     assert [h.text for h in answering.reading_order(hits)] == ["first", "second", "third"]
+
+
+def test_the_entry_of_the_option_asked_about_is_the_answer_verbatim_without_a_model_call(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    root = tmp_path / "plugins"
+    write_plugin(
+        root,
+        "git",
+        "Git commands and their options.",
+        ["What does git clean -n do?"],
+        {"git-clean.txt": CLEAN},
+        model="fake:script",
+    )
+    eng = Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
+    eng.ingest()
+    FakeChatModel.enqueue("It cleans everything.")  # what a paraphrase would say: not asked
+    answer = eng.ask("What does git clean --dry-run do?", plugin="git")
+    assert answer.answer.startswith("-n, --dry-run Don't actually remove anything")
+    assert FakeChatModel.calls == []
+    assert answer.citations[0]["source"] == "git-clean.txt"

@@ -329,5 +329,20 @@ def select(
     return Selection(ranked, confidence, relevant and confidence >= model.threshold)
 
 
+def entry_answer(question: str, selection: Selection) -> Candidate | None:
+    """The best candidate when it is an option entry that answers the question (it defines the
+    option asked about, or the question asks for an option): shown as it stands. Paraphrased by
+    the bundled model, "-D Shortcut for --delete --force." became "a shortcut for deleting the
+    branch"; the entry is the reference's own answer and needs no model."""
+    best = selection.best
+    if best is None or not selection.covered:
+        return None
+    defines = options.defined(best.sentence)
+    asked = options.flags(question)
+    if defines and (defines & asked or (not asked and options.asks_for_option(question))):
+        return best
+    return None
+
+
 def has_negation(text: str) -> bool:
     return bool(_NEGATION.search(text))

@@ -268,6 +268,12 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             question, hits, runtime.embedder, previous, scoped=document is not None
         )
         gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
+        entry = answering.entry_answer(question, selection)
+        if entry is not None:  # reference docs: the option's own entry is the answer, verbatim
+            said = specialist.verified(
+                plugin.name, question, entry.sentence, selection, [entry], retrieval, _citation
+            )
+            return {"consults": [hooks.process_answer(plugin.name, question, said)], "usage": []}
         try:
             kit = tool_loop.Toolkit.for_plugin(
                 plugin, lambda spec: runtime.chat_model(spec, plugin=plugin)
