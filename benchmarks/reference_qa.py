@@ -7,7 +7,11 @@
 - `manpages`: benchmarks/data/manpages_qa.jsonl, asked of a plugin `git` built at run time in a
   temporary folder from 31 of Debian's git man pages (`apt-get install -y git-man`), turned into
   text by groff. The plugin is forced (it is the only one).
-`--retrieval-only` compares retrieval variants by hit@k without generating.
+- `manpages_dev`: benchmarks/data/manpages_dev_qa.jsonl, our own questions on the same plugin
+  (other options than the test set's): the dev set `--fit-structure` fits answering.STRUCTURE's
+  weights on. The man-page test set is never used for fitting.
+`--retrieval-only` compares retrieval variants by hit@k without generating; `--select-only`
+scores retrieval + answer selection (does the selected evidence hold a reference answer?).
 """
 
 from __future__ import annotations
