@@ -251,22 +251,29 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             said = {"retrieval": 0.0, "support": 0.0, "grounded": True, "reason": problem}
             consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
             return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
+        document = task.get("document")
+        k = max(plugin.top_k, answering.SCOPED_K) if document else plugin.top_k
         hits = hooks.retrieve(
             plugin,
             question,
-            plugin.top_k,
+            k,
             lambda q, k: runtime.store.search(
-                plugin.name,
-                q,
-                k=k,
-                document=task.get("document"),
-                keyword_weight=plugin.keyword_weight,
+                plugin.name, q, k=k, document=document, keyword_weight=plugin.keyword_weight
             ),
         )
         retrieval = hits[0].score if hits else 0.0
+        hits = answering.reading_order(hits) if document else hits
         previous = specialist.previous_answer(task["history"])
-        selection = answering.select(question, hits, runtime.embedder, previous)
+        selection = answering.select(
+            question, hits, runtime.embedder, previous, scoped=document is not None
+        )
         gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
+        entry = answering.entry_answer(question, selection)
+        if entry is not None:  # reference docs: the option's own entry is the answer, verbatim
+            said = specialist.verified(
+                plugin.name, question, entry.sentence, selection, [entry], retrieval, _citation
+            )
+            return {"consults": [hooks.process_answer(plugin.name, question, said)], "usage": []}
         try:
             kit = tool_loop.Toolkit.for_plugin(
                 plugin, lambda spec: runtime.chat_model(spec, plugin=plugin)
