@@ -23,7 +23,7 @@ if ! .venv/bin/python -c 'import llama_cpp' 2>/dev/null; then
 fi
 
 if [ "${1:-}" = "--dev" ]; then
-  "$PIP" install --quiet -e ".[dev,postgres]"  # the tests run Postgres memory too
+  "$PIP" install --quiet -e ".[dev,postgres,mcp]"  # the tests run Postgres memory and MCP too
 else
   "$PIP" install --quiet -e .
 fi

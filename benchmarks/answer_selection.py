@@ -267,6 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     embeds = Embeds(dev + test)
     if args.fit:
         fitted = fit(dev, embeds)
+        # the option-entry weights come from the man-page dev set (reference_qa --fit-structure)
+        old = json.loads(answering.MODEL_FILE.read_text())
+        fitted.update({k: v for k, v in old.items() if k == "structure"})
         answering.MODEL_FILE.write_text(json.dumps(fitted, indent=1) + "\n")
         answering.default_model.cache_clear()
         print(f"wrote {answering.MODEL_FILE}")

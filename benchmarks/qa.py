@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from benchmarks.common import CachedEmbedder, table
 from frontdesk.engine import Engine
 from frontdesk.evaluate import Case, contains_answer, report, run_eval
@@ -138,3 +140,59 @@ def scores_table(reports: dict[str, dict[str, Any]], k: int) -> str:
         "answer p50 s",
     ]
     return table(header, rows)
+
+
+def selection_only(engine: Engine, cases: list[Case]) -> dict[str, Any]:
+    """Retrieval and answer selection without generating (the plugin forced): does the selected
+    evidence hold a reference answer, and are the unanswerable questions declined?"""
+    from frontdesk import answering
+
+    rows = []
+    for c in cases:
+        plugin = engine.plugins[c.plugin or ""]
+        hits = engine.search(c.question, plugin.name, plugin.top_k, document=c.document)
+        sel = answering.select(c.question, hits, engine.embedder)
+        said = " ".join(x.sentence for x in sel.evidence()) if sel.covered else ""
+        ok = contains_answer(said, c.answers) if c.answers else not sel.covered
+        rows.append({"question": c.question, "correct": ok, "covered": sel.covered, "said": said})
+    answerable = [r for r, c in zip(rows, cases, strict=True) if c.answers]
+    return {
+        "questions": len(rows),
+        "correct": round(sum(r["correct"] for r in rows) / max(len(rows), 1), 4),
+        "answerable_held": round(
+            sum(r["correct"] for r in answerable) / max(len(answerable), 1), 4
+        ),
+        "results": rows,
+    }
+
+
+def fit_structure(engine: Engine, cases: list[Case]) -> list[float]:
+    """Fit answering.STRUCTURE's weights on `cases` (a dev set): logistic loss over every
+    retrieved sentence (positive: it holds a reference answer), with the QuAC-fitted sentence
+    logit as a fixed offset, L2 penalty 1."""
+    from scipy.optimize import minimize
+
+    from frontdesk import answering
+
+    model = answering.default_model()
+    offsets, docs, labels = [], [], []
+    for c in cases:
+        if not c.answers:
+            continue
+        plugin = engine.plugins[c.plugin or ""]
+        hits = engine.search(c.question, plugin.name, plugin.top_k, document=c.document)
+        pool = answering.candidates(hits)
+        if not pool:
+            continue
+        vectors = engine.embedder.embed([c.question, *(s for _, s in pool)])
+        x = answering.features(c.question, pool, vectors[1:] @ vectors[0], None)
+        offsets.append(x @ model.coef + model.intercept)
+        docs.append(answering.structure_features(c.question, pool))
+        labels.append(np.array([contains_answer(s, c.answers) for _, s in pool], dtype=float))
+    off, doc, y = np.concatenate(offsets), np.vstack(docs), np.concatenate(labels)
+
+    def loss(w: np.ndarray) -> float:
+        z = off + doc @ w
+        return float(np.sum(np.logaddexp(0, z) - y * z) + 0.5 * w @ w)
+
+    return [round(float(v), 4) for v in minimize(loss, np.zeros(doc.shape[1])).x]

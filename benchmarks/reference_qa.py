@@ -7,7 +7,11 @@
 - `manpages`: benchmarks/data/manpages_qa.jsonl, asked of a plugin `git` built at run time in a
   temporary folder from 31 of Debian's git man pages (`apt-get install -y git-man`), turned into
   text by groff. The plugin is forced (it is the only one).
-`--retrieval-only` compares retrieval variants by hit@k without generating.
+- `manpages_dev`: benchmarks/data/manpages_dev_qa.jsonl, our own questions on the same plugin
+  (other options than the test set's): the dev set `--fit-structure` fits answering.STRUCTURE's
+  weights on. The man-page test set is never used for fitting.
+`--retrieval-only` compares retrieval variants by hit@k without generating; `--select-only`
+scores retrieval + answer selection (does the selected evidence hold a reference answer?).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import Any
 
 from benchmarks import qa
 from benchmarks.common import REPO, machine
+from frontdesk import answering
 from frontdesk.evaluate import format_report, load_cases
 
 DATA = REPO / "benchmarks" / "data"
@@ -64,10 +69,20 @@ def git_plugin(root: Path, pages: list[str] = GIT_PAGES) -> None:
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=["examples", "manpages", "both"], default="both")
+    parser.add_argument(
+        "--set", choices=["examples", "manpages", "manpages_dev", "both"], default="both"
+    )
     parser.add_argument("--limit", type=int, help="first N questions of each set")
     parser.add_argument("--k", type=int, default=3, help="chunks for hit@k")
     parser.add_argument("--retrieval-only", action="store_true", help="hit@k per variant only")
+    parser.add_argument(
+        "--select-only", action="store_true", help="retrieval + answer selection, no generation"
+    )
+    parser.add_argument(
+        "--fit-structure",
+        action="store_true",
+        help="fit the option-entry weights on --set manpages_dev (answer_model.json), then report",
+    )
     parser.add_argument("--home", help="a folder to keep the stores in (reused when run again)")
     parser.add_argument("--json", help="write the results here")
     parser.add_argument("--smoke", action="store_true", help="3 questions a set, 3 man pages")
@@ -80,8 +95,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in sets:
         cases = load_cases(DATA / f"{name}_qa.jsonl")[: args.limit]
         with tempfile.TemporaryDirectory(prefix=f"fd-{name}-") as tmp:
-            work = Path(args.home) / name if args.home else Path(tmp)
-            if name == "manpages":
+            # both man-page sets ask the same plugin: one store
+            store = "manpages" if name.startswith("manpages") else name
+            work = Path(args.home) / store if args.home else Path(tmp)
+            if name.startswith("manpages"):
                 # the smoke run's questions are about the first three of these pages
                 git_plugin(work, ["stash", "reset", "branch"] if args.smoke else GIT_PAGES)
                 engine = qa.make_engine(work / "home", work / "plugins", bundled=False)
@@ -89,7 +106,24 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 engine = qa.make_engine(work / "home", None, bundled=True)
             ingest = qa.ingest(engine)
             record: dict[str, Any] = {"questions": len(cases), "ingest": ingest}
-            if args.retrieval_only:
+            if args.fit_structure and name == "manpages_dev":
+                coef = qa.fit_structure(engine, cases)
+                data = json.loads(answering.MODEL_FILE.read_text())
+                data["structure"] = {
+                    "fitted_on": "benchmarks/data/manpages_dev_qa.jsonl, reference_qa --fit-structure",
+                    "features": list(answering.STRUCTURE),
+                    "coef": coef,
+                }
+                answering.MODEL_FILE.write_text(json.dumps(data, indent=1) + "\n")
+                answering.default_model.cache_clear()
+                print(f"structure weights {coef} -> {answering.MODEL_FILE}")
+            if args.select_only:
+                record["selection"] = sel = qa.selection_only(engine, cases)
+                print(f"{name}: selected evidence right {sel['correct']:.1%}")
+                for r in sel["results"]:
+                    if not r["correct"]:
+                        print(f"  x {r['question']}\n      {r['said'][:160]!r}")
+            elif args.retrieval_only:
                 record["retrieval"] = qa.retrieval_variants(
                     engine, cases, args.k, qa.RETRIEVAL_VARIANTS
                 )
@@ -98,7 +132,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                     + ", ".join(f"{n} {v:.1%}" for n, v in record["retrieval"].items())
                 )
             else:
-                rep = qa.evaluate(engine, cases, args.k, name == "manpages")
+                rep = qa.evaluate(engine, cases, args.k, name.startswith("manpages"))
                 reports[name] = rep
                 print(f"--- {name}")
                 print("\n".join(format_report(rep)))

@@ -5,6 +5,13 @@ tested against this stand-in. It generates for real, with the bundled SmolLM2 th
 llama.cpp, and streams NDJSON the way Ollama does (HTTP/1.1, chunked, so a host that dies
 mid-answer leaves an incomplete body, as a real one would).
 
+Tool calling speaks Ollama's protocol too: `tools` in the /api/chat request, `message.tool_calls`
+(each `{"function": {"name", "arguments": {...}}}`) in the reply, `role: "tool"` messages
+carrying results back. `MODEL_NAME` (SmolLM2) refuses a request with tools the way Ollama
+refuses a model without tool support (HTTP 400, "... does not support tools");
+`TOOL_MODEL` answers with the replies a test queued with `FakeOllama.enqueue` (a dict with
+`tool_calls` calls tools, a string is the answer) and otherwise like `--canned`.
+
 Fault tests that kill the host run it as its own process (`OllamaProcess`, or
 `python -m tests.ollama_server --port N --canned --delay 0.3`). `--canned` answers at once
 with the first fact it was given (like `fake:facts`) instead of generating, and `--delay`
@@ -27,6 +34,7 @@ from typing import Any
 from frontdesk.models import _SharedLlama, bundled_gguf
 
 MODEL_NAME = "smollm2:135m"
+TOOL_MODEL = "qwen3:0.6b"  # scripted: stands in for a model that calls tools
 
 
 def _now() -> str:
@@ -61,13 +69,14 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "models": [
                         {
-                            "name": MODEL_NAME,
-                            "model": MODEL_NAME,
+                            "name": name,
+                            "model": name,
                             "modified_at": _now(),
                             "size": 1,
                             "digest": "0" * 64,
                             "details": {"family": "llama", "format": "gguf"},
                         }
+                        for name in (MODEL_NAME, TOOL_MODEL)
                     ]
                 },
             )
@@ -80,14 +89,32 @@ class _Handler(BaseHTTPRequestHandler):
             return
         length = int(self.headers.get("Content-Length", "0"))
         req = json.loads(self.rfile.read(length) or b"{}")
-        self.server.requests.append(req)  # type: ignore[attr-defined]
-        if req.get("model") != MODEL_NAME:
-            self._json(404, {"error": f"model '{req.get('model')}' not found"})
+        headers = {k.lower(): v for k, v in self.headers.items()}  # e.g. a plugin's API key
+        self.server.requests.append({**req, "headers": headers})  # type: ignore[attr-defined]
+        model = req.get("model")
+        if model not in (MODEL_NAME, TOOL_MODEL):
+            self._json(404, {"error": f"model '{model}' not found"})
+            return
+        if req.get("tools") and model == MODEL_NAME:
+            self._json(400, {"error": f"registry.ollama.ai/library/{model} does not support tools"})
             return
         options = req.get("options") or {}
         messages = [{"role": m["role"], "content": m.get("content", "")} for m in req["messages"]]
         started = time.perf_counter()
-        if getattr(self.server, "canned", False):
+        calls: list[dict[str, Any]] = []
+        script: list[Any] = getattr(self.server, "script", [])
+        if model == TOOL_MODEL:
+            reply = script.pop(0) if script else _canned(messages)
+            if isinstance(reply, dict):
+                calls = [
+                    {"function": {"name": c["name"], "arguments": c["args"]}}
+                    for c in reply.get("tool_calls", [])
+                ]
+                reply = reply.get("content", "")
+            text = str(reply)
+            words = sum(len(str(m["content"]).split()) for m in messages)
+            usage = {"prompt_tokens": words, "completion_tokens": len(text.split())}
+        elif getattr(self.server, "canned", False):
             text = _canned(messages)
             words = sum(len(str(m["content"]).split()) for m in messages)
             usage = {"prompt_tokens": words, "completion_tokens": len(text.split())}
@@ -103,7 +130,7 @@ class _Handler(BaseHTTPRequestHandler):
             text = result["choices"][0]["message"]["content"] or ""  # type: ignore[index]
             usage = result["usage"]  # type: ignore[index]
         final = {
-            "model": MODEL_NAME,
+            "model": model,
             "created_at": _now(),
             "message": {"role": "assistant", "content": ""},
             "done": True,
@@ -117,6 +144,8 @@ class _Handler(BaseHTTPRequestHandler):
         }
         if req.get("stream", True) is False:
             final["message"]["content"] = text
+            if calls:
+                final["message"]["tool_calls"] = calls
             self._json(200, final)
             return
         self.send_response(200)
@@ -124,9 +153,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Transfer-Encoding", "chunked")
         self.end_headers()
         delay = float(getattr(self.server, "delay", 0.0))
-        for word in text.split(" "):
+        if calls:  # Ollama streams the calls in one message of their own
             line = {
-                "model": MODEL_NAME,
+                "model": model,
+                "created_at": _now(),
+                "message": {"role": "assistant", "content": "", "tool_calls": calls},
+                "done": False,
+            }
+            self._chunk(json.dumps(line) + "\n")
+        for word in text.split(" ") if text else []:
+            line = {
+                "model": model,
                 "created_at": _now(),
                 "message": {"role": "assistant", "content": word + " "},
                 "done": False,
@@ -143,12 +180,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeOllama:
-    """Start with `with FakeOllama() as url:`; `requests` holds every /api/chat body."""
+    """Start with `with FakeOllama() as url:`; `requests` holds every /api/chat body (and its
+    HTTP headers, lower-cased, under "headers")."""
 
-    def __init__(self) -> None:
+    def __init__(self, canned: bool = False) -> None:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.httpd.requests = []  # type: ignore[attr-defined]
+        self.httpd.script = []  # type: ignore[attr-defined]
+        self.httpd.canned = canned  # type: ignore[attr-defined]
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def enqueue(self, *replies: str | dict[str, Any]) -> None:
+        """Replies of TOOL_MODEL, in order: `{"tool_calls": [{"name", "args"}]}` or text."""
+        self.httpd.script.extend(replies)  # type: ignore[attr-defined]
 
     @property
     def url(self) -> str:

@@ -4,6 +4,7 @@ thread around an engine built by the test (for fault injection with fake models)
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -100,3 +101,39 @@ class ThreadServer:
     def __exit__(self, *exc: object) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+class ChromaProcess:
+    """A Chroma server (`chroma run`, from the chromadb package) on a free localhost port."""
+
+    def __init__(self, data: Path, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.data, self.log = data, log
+
+    def __enter__(self) -> ChromaProcess:
+        exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
+        self._out = self.log.open("wb")
+        self.proc = subprocess.Popen(
+            [exe, "run", "--path", str(self.data), "--host", "127.0.0.1", "--port", str(self.port)],
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
+        )
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"{self.url}/api/v2/heartbeat", timeout=1).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                time.sleep(0.3)
+        self.__exit__()
+        raise TimeoutError(f"the Chroma server did not start (log: {self.log})")
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self._out.close()

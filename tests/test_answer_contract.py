@@ -169,8 +169,12 @@ def test_every_front_end_shows_the_final_answer(
 
     client = Client(f"{srv.url}/", verbose=False)
     history, _, _, route_line = client.predict(case.question, None, "auto", api_name="/respond")
-    bubble = history[1]
-    assert bubble["role"] == "assistant"
+    # The route and sources fold-outs are titled messages; the answer is the one untitled bubble.
+    (bubble,) = [
+        m
+        for m in history
+        if m["role"] == "assistant" and not (m.get("metadata") or {}).get("title")
+    ]
     assert bubble["content"][0]["text"] == answer
     assert ("answered by the general model, without sources" in route_line) == general
 

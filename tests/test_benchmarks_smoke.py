@@ -126,3 +126,22 @@ def test_reference_qa_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert manpages["overall"]["routing_accuracy"] is None  # the git plugin is forced
     assert manpages["ingest"]["documents"] == 3  # the pages its three questions are about
     assert manpages["overall"]["hit_at_k"] is not None
+
+
+def test_shared_state_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import shared_state
+
+    out = shared_state.main(["--smoke"])
+    assert "| state on |" in capsys.readouterr().out
+    assert set(out["results"]) == {"SQLite + files", "PostgreSQL"}
+    assert all(r["ask_on_thread_ms"]["p50"] > 0 for r in out["results"].values())
+    assert [p["interval_s"] for p in out["propagation"]] == [0.5, 2.0]
+
+
+def test_reload_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import reload
+
+    out = reload.main(["--smoke"])
+    assert "reload p50 ms" in capsys.readouterr().out
+    (run,) = out["results"]
+    assert run["plugins"] == 3 and len(run["reload_s"]) == 1 and run["reload_s"][0] > 0

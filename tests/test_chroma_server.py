@@ -2,15 +2,9 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from frontdesk.engine import Engine
@@ -18,44 +12,13 @@ from frontdesk.errors import BackendError
 from frontdesk.settings import Settings
 from frontdesk.testing import HashEmbedder
 
-from .servers import free_port
+from .servers import ChromaProcess, free_port
 
 
 @pytest.fixture
 def chroma_url(tmp_path: Path) -> Iterator[str]:
-    exe = shutil.which("chroma") or str(Path(sys.executable).parent / "chroma")
-    port = free_port()
-    log = (tmp_path / "chroma.log").open("wb")
-    proc = subprocess.Popen(
-        [
-            exe,
-            "run",
-            "--path",
-            str(tmp_path / "chroma-data"),
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-        ],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/api/v2/heartbeat", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    log.close()
+    with ChromaProcess(tmp_path / "chroma-data", tmp_path / "chroma.log") as server:
+        yield server.url
 
 
 def test_ingest_and_search_on_a_chroma_server(
@@ -84,3 +47,19 @@ def test_unreachable_chroma_server_is_one_line(make_settings: Callable[..., Sett
         eng.ingest()
     assert "cannot open the knowledge store at http://127.0.0.1:" in str(info.value)
     assert "\n" not in str(info.value)
+
+
+def test_a_chroma_server_going_down_is_said_not_crashed(
+    tmp_path: Path, make_settings: Callable[..., Settings]
+) -> None:
+    with ChromaProcess(tmp_path / "chroma-data", tmp_path / "chroma.log") as server:
+        eng = Engine(make_settings(chroma_url=server.url), embedder=HashEmbedder())
+        eng.ingest()
+        assert eng.ask("How long should I rest a steak?").route["mode"] == "specialist"
+        server.proc.kill()
+        server.proc.wait(10)
+        answer = eng.ask("How long should I rest a steak?", plugin="kitchen")
+        health = {h["name"]: h for h in eng.plugin_health()}
+    assert "cannot be read right now" in answer.answer, answer.answer
+    assert server.url in answer.answer
+    assert health["kitchen"]["state"] == "broken" and server.url in health["kitchen"]["detail"]

@@ -15,6 +15,7 @@ import pytest
 from frontdesk.engine import Engine
 from frontdesk.errors import BackendError
 from frontdesk.settings import Settings
+from frontdesk.verify import numbers_not_in
 
 from .conftest import write_plugin
 from .ollama_server import MODEL_NAME, FakeOllama
@@ -70,6 +71,20 @@ def test_memory_follows_the_thread(real: Engine) -> None:
     real.ask("And what pressure should the tyre be?", thread_id="bike")
     history = real.history("bike")
     assert [m.type for m in history] == ["human", "ai", "human", "ai"]
+
+
+def test_the_bundled_model_gets_a_matched_conversion_tool_result_before_it_answers(
+    real: Engine,
+) -> None:
+    """SmolLM2-135M cannot call tools: the cooking plugin's convert_units runs first when the
+    question matches it, and the answer is checked against its result (README, "Tools")."""
+    answer = real.ask("What is 180 C in Fahrenheit?")
+    assert [p["name"] for p in answer.route["plugins"]] == ["cooking"]
+    (call,) = answer.route["tools"]
+    assert call["via"] == "pre-step" and call["result"].startswith("180 °C is 356 °F")
+    assert "356" in answer.answer
+    evidence = " ".join([call["result"], *(c["snippet"] for c in answer.citations)])
+    assert numbers_not_in(answer.answer, evidence) == []
 
 
 def test_cli_answers_offline_in_a_subprocess(home: Path, real: Engine, tmp_path: Path) -> None:

@@ -1,98 +1,62 @@
-"""The web chat: a Gradio front end over the engine's public API (nothing re-implemented here)."""
+"""The web chat: a Gradio front end over the engine's public API (nothing re-implemented here).
+
+This module lays the page out and wires events; the parts live beside it: chat.py (answering,
+Stop, Regenerate, edit and resend), render.py (how answers look), feedback.py, sources.py,
+threads.py (Earlier chats), welcome.py and tabs.py (Plugins, Stats).
+"""
 
 from __future__ import annotations
 
-import html
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import gradio as gr
-import pandas as pd
 from gradio.utils import get_upload_folder as gradio_upload_folder
 
-from frontdesk.admission import Busy
-from frontdesk.auth import caller_of
-from frontdesk.desks import origin_note
 from frontdesk.engine import Engine
 from frontdesk.errors import FrontdeskError, InputError
 
-AUTO = "auto"
+from . import chat, feedback, sources, tabs, threads, welcome
+from .chat import AUTO, owner_of
+from .render import history_messages
+
+SCRIPT = "/frontdesk-ui/frontdesk.js"
+HEAD = f'<script src="{SCRIPT}" defer></script>'
 CSS = """
 .fd-route { font-size: 0.9em; opacity: 0.85; }
 .fd-sources details { margin: 0.2em 0; }
 .fd-sources summary { cursor: pointer; }
 .fd-snippet { font-size: 0.85em; white-space: pre-wrap; border-left: 3px solid #ddd; padding-left: 0.6em; }
-@media (max-width: 640px) { .fd-side { min-width: 100% !important; } }
+.fd-parts { margin: 0.2em 0; padding-left: 1.2em; }
+#chatbot .message-wrap { padding-top: 0.4em; }
+#chatbot label[data-testid="block-label"] { position: static; }
+.fd-panel h3 { margin: 0 0 0.5em 0; font-size: 1em; }
+.fd-doc { overflow-wrap: anywhere; max-height: 560px; overflow: auto;
+  font-family: inherit; font-size: 0.9em; line-height: 1.5; margin: 0; }
+.fd-doc mark { background: #ffe066; color: #111; padding: 0 2px; border-radius: 2px; }
+.fd-table-wrap { overflow-x: auto; }
+.fd-plugins { border-collapse: collapse; width: 100%; font-family: inherit; font-size: 0.95em; }
+.fd-plugins th, .fd-plugins td { text-align: left; vertical-align: top; padding: 0.45em 0.6em;
+  border-bottom: 1px solid var(--border-color-primary); word-break: normal;
+  overflow-wrap: normal; hyphens: none; }
+.fd-plugins thead th { white-space: nowrap; }
+.fd-plugins td { white-space: nowrap; }
+.fd-plugins td:last-child { white-space: normal; min-width: 12em; }
+.fd-plugins .fd-name { display: block; font-weight: 600; }
+.fd-plugins .fd-desc { display: block; font-weight: normal; opacity: 0.8; white-space: normal;
+  min-width: 14em; max-width: 32em; }
+.fd-stats { border-collapse: collapse; margin-bottom: 0.8em; }
+.fd-stats th, .fd-stats td { text-align: left; padding: 0.15em 0.6em; white-space: nowrap; }
+.fd-stats .fd-bar { color: var(--color-accent); letter-spacing: -1px; }
+.fd-plugins tr.fd-broken th, .fd-plugins tr.fd-error th { color: var(--error-text-color); }
+@media (max-width: 640px) {
+  #source-col { position: fixed; inset: 0; z-index: 1000; overflow: auto;
+    background: var(--background-fill-primary); padding: 0.8em; }
+  #chat-row { flex-wrap: wrap; }
+}
 """
-
-
-def route_text(route: dict[str, Any]) -> str:
-    names = ", ".join(f"{p['name']} ({p['score']:.2f})" for p in route.get("plugins", []))
-    line = f"{route.get('mode', '?')} · {names or 'coordinator'} — {route.get('reason', '')}"
-    label = origin_note(route)
-    understood = route.get("standalone")
-    return (
-        line
-        + (f" · understood as: {understood}" if understood else "")
-        + (f" · **{label}**" if label else "")
-    )
-
-
-def sources_html(citations: list[dict[str, Any]]) -> str:
-    items = []
-    for i, c in enumerate(citations, 1):
-        link = f"/source/{quote(c['plugin'])}/{quote(c['source'])}"
-        items.append(
-            f"<details><summary>[{i}] {html.escape(c['plugin'])} / "
-            f"<a href='{link}' target='_blank'>{html.escape(c['source'])}</a>"
-            f" <small>({html.escape(c['chunk_id'])})</small></summary>"
-            f"<div class='fd-snippet'>{html.escape(c['snippet'])}</div></details>"
-        )
-    return "<div class='fd-sources'>" + "".join(items) + "</div>"
-
-
-def annotations(route: dict[str, Any], citations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The route and the sources, as collapsible messages under an answer."""
-    out = [
-        {
-            "role": "assistant",
-            "content": html.escape(route.get("reason", "")),
-            "metadata": {"title": f"Route: {route_text(route).split(' — ')[0]}", "status": "done"},
-        }
-    ]
-    if citations:
-        out.append(
-            {
-                "role": "assistant",
-                "content": sources_html(citations),
-                "metadata": {"title": f"Sources ({len(citations)})", "status": "done"},
-            }
-        )
-    return out
-
-
-def history_messages(engine: Engine, thread_id: str, owner: str) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    for m in engine.history(thread_id, owner):
-        if m.type == "human":
-            messages.append({"role": "user", "content": str(m.content)})
-        else:
-            messages.append({"role": "assistant", "content": str(m.content)})
-            meta = m.additional_kwargs.get("frontdesk")
-            if meta:
-                messages.extend(annotations(meta["route"], meta["citations"]))
-    return messages
-
-
-def thread_choices(engine: Engine, owner: str) -> list[tuple[str, str]]:
-    return [(t["title"], t["thread_id"]) for t in engine.threads(50, owner=owner)]
-
-
-def owner_of(request: gr.Request) -> str:
-    return caller_of(request).owner
 
 
 def uploaded_files(paths: list[str]) -> list[Path]:
@@ -106,102 +70,77 @@ def uploaded_files(paths: list[str]) -> list[Path]:
     return files
 
 
-def plugins_table(engine: Engine) -> pd.DataFrame:
-    rows: list[dict[str, Any]] = []
-    for p in engine.plugin_info():
-        if p["name"] is None:  # broken manifests first: they need attention
-            rows.insert(
-                0,
-                {
-                    "plugin": "(broken)",
-                    "status": p["error"],
-                    "model": "",
-                    "documents": 0,
-                    "chunks": 0,
-                    "last ingest": "",
-                    "description": "",
-                },
-            )
-            continue
-        rows.append(
-            {
-                "plugin": p["name"],
-                "status": p["error"] or ("ok" if p["chunks"] else "not ingested"),
-                "model": p["model"],
-                "documents": p["documents"],
-                "chunks": p["chunks"],
-                "last ingest": p["last_ingest"] or "never",
-                "description": p["description"],
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def stats_views(engine: Engine, scope: str) -> tuple[str, pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    s = engine.stats(since_start=scope == "since start")
-    share = f"{s['specialist_only_share']:.0%}" if s["answers"] else "—"
-    text = (
-        f"**{s['answers']}** answers · **{share}** never reached the coordinator · "
-        f"latency p50 {s['latency_p50']:.2f}s, p95 {s['latency_p95']:.2f}s"
-    )
-    modes = pd.DataFrame(
-        [{"mode": k, "answers": v} for k, v in s["modes"].items()]
-        or [{"mode": "none yet", "answers": 0}]
-    )
-    models = pd.DataFrame(
-        s["models"]
-        or [
-            {
-                "model": "none yet",
-                "calls": 0,
-                "input_tokens": 0,
-                "output_tokens": 0,
-                "seconds": 0.0,
-                "seconds_per_call": 0.0,
-            }
-        ]
-    )
-    tokens = models.melt(
-        id_vars=["model"],
-        value_vars=["input_tokens", "output_tokens"],
-        var_name="kind",
-        value_name="tokens",
-    )
-    return text, modes, models, tokens
-
-
 def build_ui(engine: Engine) -> gr.Blocks:
     plugin_names = sorted(engine.plugins)
 
     with gr.Blocks(title="frontdesk") as demo:
         thread_state = gr.BrowserState(None, storage_key="frontdesk-thread")
+        rated = gr.State(None)  # the answer a thumbs-down form is about
+        edited = gr.State(None)  # (chat index, new text) of an edited question
+        with gr.Sidebar(label="Chats", elem_id="sidebar"):
+            new_chat = gr.Button("New chat", variant="secondary", elem_id="new-chat")
+            search = gr.Textbox(
+                placeholder="Search chats by words", show_label=False, elem_id="thread-search"
+            )
+            thread_list = gr.Dropdown(label="Earlier chats", choices=[], elem_id="threads")
+            with gr.Row():
+                title_box = gr.Textbox(
+                    placeholder="New title for this chat",
+                    show_label=False,
+                    scale=3,
+                    elem_id="rename-title",
+                )
+                rename_btn = gr.Button("Rename", size="sm", scale=1, elem_id="rename")
+            delete_chat = gr.Button(
+                "Delete this chat", variant="stop", size="sm", elem_id="delete-chat"
+            )
+            picker = gr.Dropdown(
+                [AUTO, *plugin_names], value=AUTO, label="Specialist", elem_id="specialist"
+            )
+            regen_mode = gr.Radio(
+                ["replace it", "keep both"],
+                value="replace it",
+                label="Regenerate an answer and…",
+                elem_id="regen-mode",
+            )
         gr.Markdown("## frontdesk\nAsk anything: the front desk sends it to the right specialist.")
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"), gr.Row():
-                with gr.Column(scale=1, min_width=220, elem_classes="fd-side"):
-                    new_chat = gr.Button("New chat", variant="secondary", elem_id="new-chat")
-                    threads = gr.Dropdown(label="Earlier chats", choices=[], elem_id="threads")
-                    delete_chat = gr.Button(
-                        "Delete this chat", variant="stop", size="sm", elem_id="delete-chat"
+            with gr.Tab("Chat", id="chat"), gr.Row(elem_id="chat-row"):
+                with gr.Column(scale=4, min_width=300):
+                    chatbot = gr.Chatbot(
+                        label="frontdesk",
+                        show_label=False,
+                        height=520,
+                        elem_id="chatbot",
+                        sanitize_html=True,
+                        editable="user",
+                        buttons=["copy"],
+                        feedback_options=("Like", "Dislike"),
+                        placeholder=welcome.welcome_markdown(engine),
+                        examples=welcome.examples(engine),  # type: ignore[arg-type]
                     )
-                    # Asked in the page, not with a script dialog: the CSP allows no eval.
-                    with gr.Row(visible=False) as confirm_row:
+                    route_box = gr.Markdown("", elem_classes="fd-route", elem_id="route")
+                    feedback_note = gr.Markdown("", elem_id="feedback-note")
+                    with gr.Group(visible=False, elem_id="feedback-form") as feedback_form:
+                        reason = gr.Textbox(
+                            label="What was wrong? (optional)", elem_id="feedback-reason"
+                        )
+                        should = gr.Dropdown(
+                            feedback.specialist_choices(engine),  # type: ignore[arg-type]
+                            value="",
+                            label="Which specialist should have answered?",
+                            elem_id="feedback-plugin",
+                        )
+                        send_feedback = gr.Button(
+                            "Send feedback", size="sm", elem_id="feedback-send"
+                        )
+                    # Asked in the page, not with a script dialog (and not in the drawer).
+                    with gr.Row(visible=False, elem_id="confirm-row") as confirm_row:
+                        gr.Markdown("**Delete this chat for good?**")
                         confirm_delete = gr.Button(
                             "Yes, delete", variant="stop", size="sm", elem_id="confirm-delete"
                         )
                         cancel_delete = gr.Button("Keep it", size="sm", elem_id="cancel-delete")
-                    picker = gr.Dropdown(
-                        [AUTO, *plugin_names], value=AUTO, label="Specialist", elem_id="specialist"
-                    )
-                with gr.Column(scale=4):
-                    chatbot = gr.Chatbot(
-                        label="frontdesk",
-                        height=520,
-                        elem_id="chatbot",
-                        sanitize_html=True,
-                        feedback_options=None,
-                    )
-                    route_box = gr.Markdown("", elem_classes="fd-route", elem_id="route")
                     with gr.Row():
                         box = gr.Textbox(
                             placeholder="Ask a question…",
@@ -211,15 +150,18 @@ def build_ui(engine: Engine) -> gr.Blocks:
                             autofocus=True,
                         )
                         send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
+                        stop = gr.Button(
+                            "Stop", variant="stop", scale=1, visible=False, elem_id="stop"
+                        )
+                with gr.Column(
+                    scale=3, min_width=300, visible=False, elem_id="source-col"
+                ) as source_col:
+                    close_source = gr.Button("Close", size="sm", elem_id="close-source")
+                    source_panel = gr.Markdown("", elem_id="source-panel")
+                source_ref = gr.Textbox(visible="hidden", elem_id="source-ref")
 
-            with gr.Tab("Plugins", id="plugins"):
-                table = gr.Dataframe(
-                    plugins_table(engine),
-                    interactive=False,
-                    wrap=True,
-                    max_height=2000,
-                    elem_id="plugins-table",
-                )
+            with gr.Tab("Plugins", id="plugins") as plugins_tab:
+                table = gr.Markdown("", elem_id="plugins-table")
                 with gr.Row():
                     target = gr.Dropdown(
                         plugin_names,
@@ -244,52 +186,33 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 upload_note = gr.State("")
                 ticker = gr.Timer(1.0, active=False)
 
-            with gr.Tab("Stats", id="stats"):
+            with gr.Tab("Stats", id="stats") as stats_tab:
                 with gr.Row():
                     scope = gr.Radio(
-                        ["since start", "all history"],
-                        value="since start",
-                        label="Period",
+                        [tabs.THIS_SERVER, tabs.ALL_HISTORY],
+                        value=tabs.THIS_SERVER,
+                        label="Answers given",
                         elem_id="stats-scope",
                     )
                     refresh = gr.Button("Refresh", elem_id="stats-refresh")
                 summary = gr.Markdown("", elem_id="stats-summary")
-                with gr.Row():
-                    modes_plot = gr.BarPlot(
-                        x="mode", y="answers", title="Answers by mode", y_lim=[0, None]
-                    )
-                    calls_plot = gr.BarPlot(
-                        x="model", y="calls", title="Calls per model", y_lim=[0, None]
-                    )
-                with gr.Row():
-                    tokens_plot = gr.BarPlot(
-                        x="model",
-                        y="tokens",
-                        color="kind",
-                        title="Tokens per model",
-                        y_lim=[0, None],
-                    )
-                    latency_plot = gr.BarPlot(
-                        x="model", y="seconds_per_call", title="Seconds per call", y_lim=[0, None]
-                    )
+                figures = gr.Markdown("", elem_id="stats-figures")
 
         # --- chat ------------------------------------------------------------------------
 
         def load(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-            owner = owner_of(request)
-            try:
-                messages = history_messages(engine, thread_id, owner) if thread_id else []
-            except FrontdeskError:  # another user's thread (or a malformed id): start afresh
-                thread_id, messages = None, []
-            return (
-                thread_id or uuid.uuid4().hex,
-                messages,
-                gr.update(choices=thread_choices(engine, owner), value=None),
+            thread_id, messages = chat.transcript(engine, thread_id, owner_of(request))
+            return thread_id, messages, threads.refresh(engine, "", request)
+
+        def welcome_now() -> Any:
+            """The welcome as of now (after a plugin reload too); the chat's messages stay."""
+            return gr.Chatbot(
+                placeholder=welcome.welcome_markdown(engine),
+                examples=welcome.examples(engine),  # type: ignore[arg-type]
             )
 
         def start_new(request: gr.Request) -> tuple[Any, ...]:
-            choices = thread_choices(engine, owner_of(request))
-            return uuid.uuid4().hex, [], "", gr.update(choices=choices, value=None)
+            return uuid.uuid4().hex, [], "", threads.refresh(engine, "", request)
 
         def reopen(
             thread_id: str | None, current: str | None, request: gr.Request
@@ -304,68 +227,81 @@ def build_ui(engine: Engine) -> gr.Blocks:
         def respond(
             question: str, thread_id: str | None, plugin: str, request: gr.Request
         ) -> Iterator[tuple[Any, ...]]:
-            # The transcript comes from the engine's memory, never from the client: what a
-            # browser (or a script) sends as "history" is not trusted, not even for display.
-            owner = owner_of(request)
-            thread_id = thread_id or uuid.uuid4().hex
-            try:
-                history = history_messages(engine, thread_id, owner)
-            except FrontdeskError:
-                thread_id, history = uuid.uuid4().hex, []
-            history.append({"role": "user", "content": question})
-            answer_at = len(history)
-            history.append({"role": "assistant", "content": ""})
-            yield history, "", thread_id, "Routing…"
-            text, route_line = "", ""
-            try:
-                # The API's slots and queue: a busy server says so instead of piling up.
-                ticket = engine.admission.acquire_blocking()
-            except Busy as exc:
-                busy = f"frontdesk is busy, retry in {exc.retry_after} s."
-                history[answer_at] = {"role": "assistant", "content": busy}
-                yield history, question, thread_id, "busy"
-                return
-            try:
-                chosen = None if plugin == AUTO else plugin
-                for event in engine.stream(question, thread_id, chosen, owner=owner):
-                    if event.kind == "route":
-                        route_line = route_text(event.data)
-                        yield history, "", thread_id, route_line
-                    elif event.kind == "token" and event.data["answer"]:
-                        text += event.data["text"]
-                        history[answer_at] = {"role": "assistant", "content": text}
-                        yield history, "", thread_id, route_line
-                    elif event.kind == "replace":  # the checked answer, not what streamed
-                        text = event.data["text"]
-                        history[answer_at] = {"role": "assistant", "content": text}
-                        yield history, "", thread_id, route_line
-                    elif event.kind == "escalate":
-                        text = ""
-                        route_line = f"escalated — {event.data['reason']}"
-                        yield history, "", thread_id, route_line
-                    elif event.kind == "answer":
-                        data = event.data
-                        history[answer_at] = {"role": "assistant", "content": data["answer"]}
-                        history.extend(annotations(data["route"], data["citations"]))
-                        yield history, "", thread_id, route_text(data["route"])
-            except FrontdeskError as exc:
-                history[answer_at] = {"role": "assistant", "content": f"Error: {exc}"}
-                yield history, question, thread_id, "error"
-            finally:
-                ticket.release()
+            yield from chat.answer(engine, question, thread_id, plugin, request)
 
-        send_args = {
-            "fn": respond,
-            "inputs": [box, thread_state, picker],
-            "outputs": [chatbot, box, thread_state, route_box],
-        }
+        def regenerate(
+            mode: str, thread_id: str | None, plugin: str, request: gr.Request
+        ) -> Iterator[tuple[Any, ...]]:
+            yield from chat.regenerate(engine, mode == "keep both", thread_id, plugin, request)
 
-        def refresh_threads(request: gr.Request) -> Any:
-            return gr.update(choices=thread_choices(engine, owner_of(request)))
+        def resend(
+            messages: list[Any],
+            thread_id: str | None,
+            plugin: str,
+            edited: tuple[int, str] | None,
+            request: gr.Request,
+        ) -> Iterator[tuple[Any, ...]]:
+            yield from chat.edit_and_resend(engine, messages, thread_id, plugin, edited, request)
 
-        send.click(**send_args).then(refresh_threads, outputs=threads)
-        box.submit(**send_args).then(refresh_threads, outputs=threads)
-        new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, threads])
+        def stop_answer(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            return chat.stop(engine, thread_id, request)
+
+        answering = [chatbot, box, thread_state, route_box]
+        busy = [send, stop]
+
+        # Event data (the example picked, the message edited) reaches only the first step of a
+        # chain: that step takes it, and shows Stop for the answer that follows.
+        def show_stop() -> tuple[Any, ...]:
+            return gr.update(visible=False), gr.update(visible=True), gr.update(), None
+
+        def take_example(picked: gr.SelectData) -> tuple[Any, ...]:
+            value = picked.value
+            question = value.get("text", "") if isinstance(value, dict) else str(value)
+            return gr.update(visible=False), gr.update(visible=True), question, None
+
+        def take_edit(edit: gr.EditData) -> tuple[Any, ...]:
+            index = edit.index if isinstance(edit.index, int) else edit.index[0]
+            value = edit.value.get("text", "") if isinstance(edit.value, dict) else edit.value
+            return gr.update(visible=False), gr.update(visible=True), gr.update(), (index, value)
+
+        def show_send() -> tuple[Any, ...]:
+            return gr.update(visible=True), gr.update(visible=False)
+
+        def list_threads(query: str, request: gr.Request) -> Any:
+            return threads.refresh(engine, query, request)
+
+        for trigger, first, fn, inputs in (
+            (send.click, show_stop, respond, [box, thread_state, picker]),
+            (box.submit, show_stop, respond, [box, thread_state, picker]),
+            (chatbot.example_select, take_example, respond, [box, thread_state, picker]),
+            (chatbot.retry, show_stop, regenerate, [regen_mode, thread_state, picker]),
+            (chatbot.edit, take_edit, resend, [chatbot, thread_state, picker, edited]),
+        ):
+            run = trigger(
+                first, outputs=[*busy, box, edited], queue=False, api_visibility="private"
+            ).then(fn, inputs=inputs, outputs=answering)
+            run.then(show_send, outputs=busy, queue=False, api_visibility="private").then(
+                list_threads, inputs=search, outputs=thread_list, api_visibility="private"
+            )
+        # Not `cancels=`: Gradio would close the answer's generator on the event loop while
+        # the model still runs. The engine's cancel stops it at the next token instead, and
+        # the answer's own events end with the stopped state.
+        stop.click(stop_answer, inputs=thread_state, outputs=[chatbot, box, route_box], queue=False)
+
+        new_chat.click(start_new, outputs=[thread_state, chatbot, route_box, thread_list])
+        search.change(list_threads, inputs=search, outputs=thread_list, show_progress="hidden")
+
+        def rename_current(
+            thread_id: str | None, title: str, query: str, request: gr.Request
+        ) -> tuple[Any, ...]:
+            choices, note = threads.rename(engine, thread_id, title, query, request)
+            return choices, note, "" if note == "Renamed." else title
+
+        rename_btn.click(
+            rename_current,
+            inputs=[thread_state, title_box, search],
+            outputs=[thread_list, route_box, title_box],
+        )
 
         def delete_current(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
             """Forget the open thread for good (once the user confirmed)."""
@@ -380,17 +316,56 @@ def build_ui(engine: Engine) -> gr.Blocks:
             note = "Chat deleted." if deleted else "Nothing to delete."
             return fresh, messages, note, choices, hide
 
+        def ask_to_delete(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            """The chat's trash icon deletes too, but asks first (its view comes back)."""
+            _, messages = chat.transcript(engine, thread_id, owner_of(request))
+            return messages, gr.Row(visible=True), ""
+
         delete_chat.click(lambda: gr.Row(visible=True), outputs=confirm_row)
+        chatbot.clear(ask_to_delete, inputs=thread_state, outputs=[chatbot, confirm_row, route_box])
         cancel_delete.click(lambda: gr.Row(visible=False), outputs=confirm_row)
         confirm_delete.click(
             delete_current,
             inputs=thread_state,
-            outputs=[thread_state, chatbot, route_box, threads, confirm_row],
+            outputs=[thread_state, chatbot, route_box, thread_list, confirm_row],
         )
-        threads.input(
-            reopen, inputs=[threads, thread_state], outputs=[thread_state, chatbot, route_box]
+        thread_list.input(
+            reopen, inputs=[thread_list, thread_state], outputs=[thread_state, chatbot, route_box]
         )
-        demo.load(load, inputs=thread_state, outputs=[thread_state, chatbot, threads])
+        demo.load(load, inputs=thread_state, outputs=[thread_state, chatbot, thread_list])
+        demo.load(welcome_now, outputs=chatbot, api_visibility="private")
+
+        # --- feedback and sources ----------------------------------------------------------
+
+        def rate(
+            messages: list[Any], thread_id: str | None, like: gr.LikeData, request: gr.Request
+        ) -> tuple[Any, ...]:
+            return feedback.on_like(engine, messages, thread_id, like, request)
+
+        def explain(
+            answer_id: str | None, why: str, plugin: str | None, request: gr.Request
+        ) -> tuple[Any, ...]:
+            return feedback.submit(engine, answer_id, why, plugin, request)
+
+        chatbot.like(
+            rate, inputs=[chatbot, thread_state], outputs=[rated, feedback_form, feedback_note]
+        )
+        send_feedback.click(
+            explain,
+            inputs=[rated, reason, should],
+            outputs=[feedback_form, reason, should, feedback_note],
+        )
+
+        def open_source(ref: str, thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
+            panel = sources.panel_html(engine, ref, thread_id, owner_of(request))
+            return panel, gr.update(visible=bool(panel))
+
+        source_ref.change(
+            open_source, inputs=[source_ref, thread_state], outputs=[source_panel, source_col]
+        )
+        close_source.click(
+            lambda: ("", gr.update(visible=False)), outputs=[source_panel, source_col]
+        )
 
         # --- plugins ---------------------------------------------------------------------
 
@@ -399,20 +374,36 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         def do_ingest(name: str | None, note: str = "") -> tuple[Any, ...]:
             if not name:
-                return plugins_table(engine), "Choose a plugin first.", "", gr.Timer(active=False)
+                return (
+                    tabs.plugins_table(engine),
+                    "Choose a plugin first.",
+                    "",
+                    gr.Timer(active=False),
+                )
             job = engine.jobs.start(name)
-            return plugins_table(engine), f"{note}{job.describe()}", note, gr.Timer(active=True)
+            return (
+                tabs.plugins_table(engine),
+                f"{note}{job.describe()}",
+                note,
+                gr.Timer(active=True),
+            )
 
         def do_upload(name: str | None, files: list[str] | None, replace: bool) -> tuple[Any, ...]:
             if not name or not files:
-                return plugins_table(engine), "Choose a plugin and files.", "", None, gr.Timer()
+                return (
+                    tabs.plugins_table(engine),
+                    "Choose a plugin and files.",
+                    "",
+                    None,
+                    gr.Timer(),
+                )
             notes = []
             try:
                 for path in uploaded_files(files):
                     data = path.read_bytes()
                     notes.append(engine.add_document(name, path.name, data, replace).note)
             except FrontdeskError as exc:
-                return plugins_table(engine), f"Error: {exc}", "", None, gr.Timer(active=False)
+                return tabs.plugins_table(engine), f"Error: {exc}", "", None, gr.Timer(active=False)
             note = f"Added {len(notes)} file(s) ({'; '.join(notes)}). "
             table_, status, note, timer = do_ingest(name, note)
             return table_, status, note, None, timer
@@ -423,7 +414,7 @@ def build_ui(engine: Engine) -> gr.Blocks:
                 return gr.update(), gr.update(), gr.Timer(active=False)
             if job.running:
                 return gr.update(), f"{note}{job.describe()}", gr.Timer(active=True)
-            return plugins_table(engine), f"{note}{job.describe()}", gr.Timer(active=False)
+            return tabs.plugins_table(engine), f"{note}{job.describe()}", gr.Timer(active=False)
 
         reingest.click(
             do_ingest, inputs=target, outputs=[table, plugin_status, upload_note, ticker]
@@ -434,17 +425,24 @@ def build_ui(engine: Engine) -> gr.Blocks:
             outputs=[table, plugin_status, upload_note, upload, ticker],
         )
         ticker.tick(poll, inputs=[target, upload_note], outputs=[table, plugin_status, ticker])
+        # Filled when opened: the chat (and its Earlier chats) loads without waiting for them.
+        plugins_tab.select(lambda: tabs.plugins_table(engine), outputs=table)
 
         # --- stats -----------------------------------------------------------------------
 
-        def show_stats(which: str) -> tuple[Any, ...]:
-            text, modes, models, tokens = stats_views(engine, which)
-            return text, modes, models, tokens, models
+        def show_stats(which: str) -> tuple[str, str]:
+            return tabs.stats_views(engine, which)
 
-        stat_outputs = [summary, modes_plot, calls_plot, tokens_plot, latency_plot]
+        stat_outputs = [summary, figures]
         refresh.click(show_stats, inputs=scope, outputs=stat_outputs)
         scope.change(show_stats, inputs=scope, outputs=stat_outputs)
-        demo.load(show_stats, inputs=scope, outputs=stat_outputs)
-        demo.load(lambda: plugins_table(engine), outputs=table)
+        stats_tab.select(show_stats, inputs=scope, outputs=stat_outputs)
+        # A page loaded after a plugin reload (frontdesk.reload) offers the plugins it added
+        # and none it removed: pickers, the feedback form.
+        demo.load(
+            lambda t: tabs.plugin_choices(engine, t),
+            inputs=target,
+            outputs=[picker, target, should],
+        )
 
     return demo

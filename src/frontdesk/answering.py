@@ -15,24 +15,32 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from frontdesk import options, sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
 
 MODEL_FILE = Path(__file__).with_name("answer_model.json")
 # Below this chunk similarity nothing retrieved is about the question (the floor the grounding
-# check used before); QuAC's scoped passages never fall below it, so the gate could not learn it.
+# check used before); the gate was fitted on QuAC passages given whole, which it never saw fall
+# below it, so the gate could not learn it (scoped questions skip it, see select()).
 MIN_RETRIEVAL = 0.30
+# A question scoped to one document ("ask about this file") reads that much of it: the answer
+# model and its gate were fitted on whole passages, and with only the top 3 chunks of a QuAC
+# passage a third of the answerable questions were declined (BENCHMARKS.md).
+SCOPED_K = 8
+ENTRY_SENTENCES = 3  # sentences of an option entry's description kept with its heading
 
 # Blank lines, headings and list items end a sentence; a wrapped line inside a paragraph does not.
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:#|[-*+] |\d+[.)] |\|))")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+_MARKER = re.compile(r"^\s*(?:[-*+]\s+|\|)")
 _EXACT = re.compile(r"(?:^|\s)(-{1,2}[\w-]+|\w*\d\w*|\w+[-_./:]\w[\w./:-]*)")
 _NUMBER = re.compile(r"\d")
 _YEAR = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})s?\b")
@@ -41,6 +49,10 @@ _MONTHS = (
     "spring|summer|autumn|fall|winter|morning|evening|night|week|month|year|day|hour|minute"
 )
 _TIME = re.compile(rf"\b(?:{_MONTHS})s?\b", re.I)
+_MEASURES = (
+    "angle|temperature|size|weight|speed|pressure|percentage|height|depth|distance|length|"
+    "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
+)
 _NAME = re.compile(r"(?<=\w[\s,])[A-Z][a-z]+")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n't\b", re.I)
 
@@ -58,6 +70,10 @@ FEATURES = (
     "position",
     "length",
 )
+# Reference documentation's option entries (options.py). QuAC's prose has none, so these
+# weights are fitted on a man-page dev set of our own questions with the QuAC-fitted score as
+# a fixed offset: QuAC's ranking is unchanged, an option's own entry wins where one is asked.
+STRUCTURE = ("defines_asked", "defines_other", "option_answer")
 
 
 @dataclass(frozen=True)
@@ -91,14 +107,23 @@ class Selection:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a chunk; lines wrapped inside a paragraph are joined first, headings
     (titles, not statements) are left out."""
-    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("#"))
+    body = "\n".join(
+        line
+        for line in text.splitlines()
+        if not line.lstrip().startswith("#") and not options.is_title_line(line)
+    )
     out: list[str] = []
     for block in _BLOCK.split(body):
-        flat = " ".join(line.strip() for line in block.splitlines()).strip(" -*+|\t")
-        for s in _SENTENCE.split(flat):
-            s = s.strip()
-            if len(s.split()) >= 3:
-                out.append(s)
+        flat = " ".join(line.strip() for line in block.splitlines())
+        # a list marker or table edge, not an option's dash (`-n, --dry-run`)
+        flat = _MARKER.sub("", flat).strip(" |\t")
+        parts = [s.strip() for s in _SENTENCE.split(flat)]
+        if len(parts) > 1 and options.defined(flat):
+            # An option entry: its heading and the first sentences of its description answer
+            # together ("-k, --keep-index … All changes already added to the index are left
+            # intact." is one answer, not a heading sentence and an orphan).
+            parts = [" ".join(parts[:ENTRY_SENTENCES]), *parts[ENTRY_SENTENCES:]]
+        out.extend(s for s in parts if len(s.split()) >= 3)
     return out
 
 
@@ -106,11 +131,18 @@ def question_type(question: str) -> str:
     q = question.lower()
     if re.search(r"\bhow (long|many|much|old|often|far|big|high|hot|cold|large|tall)\b", q):
         return "number"
+    if re.search(rf"\bwhat (?:{_MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
+        return "number"
     if re.search(r"\b(when|what year|which year|what time|what date)\b", q):
         return "time"
     if re.search(r"\b(who|whom|whose)\b", q):
         return "name"
     return ""
+
+
+def has_type(kind: str, sentence: str) -> bool:
+    """Whether `sentence` holds an answer of the kind question_type() asked for."""
+    return _has_type(kind, sentence)
 
 
 def _has_type(kind: str, sentence: str) -> bool:
@@ -180,6 +212,22 @@ def features(
     return np.array(rows, dtype=float).reshape(-1, len(FEATURES))
 
 
+def structure_features(question: str, pool: list[tuple[Hit, str]]) -> np.ndarray:
+    asked = options.flags(question)
+    wants = options.asks_for_option(question)
+    rows = []
+    for _, s in pool:
+        defines = options.defined(s)
+        rows.append(
+            [
+                float(bool(defines & asked)),
+                float(bool(asked) and bool(defines) and not defines & asked),
+                float(wants and not asked and bool(defines)),
+            ]
+        )
+    return np.array(rows, dtype=float).reshape(-1, len(STRUCTURE))
+
+
 @dataclass(frozen=True)
 class AnswerModel:
     """Sentence scorer and answerability gate (logistic models; weights from the dev split)."""
@@ -189,9 +237,13 @@ class AnswerModel:
     gate_coef: np.ndarray
     gate_intercept: float
     threshold: float
+    structure_coef: np.ndarray = field(default_factory=lambda: np.zeros(len(STRUCTURE)))
 
-    def sentence_scores(self, x: np.ndarray) -> np.ndarray:
-        return 1.0 / (1.0 + np.exp(-(x @ self.coef + self.intercept)))
+    def sentence_scores(self, x: np.ndarray, doc: np.ndarray | None = None) -> np.ndarray:
+        logit = x @ self.coef + self.intercept
+        if doc is not None:
+            logit = logit + doc @ self.structure_coef
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def gate_features(self, x: np.ndarray, scores: np.ndarray) -> np.ndarray:
         order = np.argsort(-scores)
@@ -212,12 +264,26 @@ class AnswerModel:
             gate_coef=np.array(data["gate"]["coef"], dtype=float),
             gate_intercept=float(data["gate"]["intercept"]),
             threshold=float(data["gate"]["threshold"]),
+            structure_coef=np.array(
+                data.get("structure", {}).get("coef", [0.0] * len(STRUCTURE)), dtype=float
+            ),
         )
 
 
 @lru_cache(maxsize=1)
 def default_model() -> AnswerModel:
     return AnswerModel.load()
+
+
+def reading_order(hits: list[Hit]) -> list[Hit]:
+    """Chunks of one document in the order they are read (ids end in the chunk's index): the
+    position features were fitted on passages read in order."""
+
+    def index(hit: Hit) -> int:
+        tail = hit.chunk_id.rsplit("-", 1)[-1]
+        return int(tail) if tail.isdigit() else 0
+
+    return sorted(hits, key=lambda h: (h.source, index(h)))
 
 
 def candidates(hits: list[Hit]) -> list[tuple[Hit, str]]:
@@ -231,26 +297,51 @@ def select(
     embedder: Embedder,
     previous: str | None = None,
     model: AnswerModel | None = None,
+    scoped: bool = False,
 ) -> Selection:
     """Rank the retrieved chunks' sentences by how likely each answers `question`.
 
-    `previous` is the last answer in the conversation, if any (its position is a feature).
+    `previous` is the last answer in the conversation, if any (its position is a feature);
+    `scoped`: the hits are of the one document the question is about.
     """
     model = model or default_model()
     pool = candidates(hits)
     if not pool:
         return Selection([], 0.0, False)
-    vectors = embedder.embed([question, *(s for _, s in pool)])
+    vectors = sentence_cache.embed(embedder, question, [s for _, s in pool])
     sims = vectors[1:] @ vectors[0]
     x = features(question, pool, sims, previous)
-    scores = model.sentence_scores(x)
+    doc = structure_features(question, pool)
+    scores = model.sentence_scores(x, doc)
+    # The entry that defines the very option asked about ("What does --amend do?") is its
+    # answer, whatever else shares the question's words: it ranks first.
+    own = doc[:, STRUCTURE.index("defines_asked")] > 0
+    if own.any():
+        scores = np.where(own, np.maximum(scores, scores.max()), scores)
     confidence = model.answerable(model.gate_features(x, scores))
     ranked = [
         Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i]))
-        for i in np.argsort(-scores)
+        for i in np.lexsort((-scores, ~own))  # own entries first, then by score
     ]
-    relevant = max(hit.score for hit in hits) >= MIN_RETRIEVAL
+    # A question scoped to one document is about it by the user's choice: the floor (cosine,
+    # low for short questions such as "When was retirement?") would decline it before the gate.
+    relevant = scoped or max(hit.score for hit in hits) >= MIN_RETRIEVAL
     return Selection(ranked, confidence, relevant and confidence >= model.threshold)
+
+
+def entry_answer(question: str, selection: Selection) -> Candidate | None:
+    """The best candidate when it is an option entry that answers the question (it defines the
+    option asked about, or the question asks for an option): shown as it stands. Paraphrased by
+    the bundled model, "-D Shortcut for --delete --force." became "a shortcut for deleting the
+    branch"; the entry is the reference's own answer and needs no model."""
+    best = selection.best
+    if best is None or not selection.covered:
+        return None
+    defines = options.defined(best.sentence)
+    asked = options.flags(question)
+    if defines and (defines & asked or (not asked and options.asks_for_option(question))):
+        return best
+    return None
 
 
 def has_negation(text: str) -> bool:

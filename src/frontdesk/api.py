@@ -15,7 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -119,6 +119,29 @@ class ChatRequest(BaseModel):
     stop: str | list[str] | None = None
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
+def parse_body(model: type[M], raw: bytes) -> M:
+    """A JSON body as `model`, or a 400 naming what is wrong and where."""
+    try:
+        return model.model_validate(json.loads(raw or b"null"))
+    except json.JSONDecodeError as exc:
+        raise APIError(
+            400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
+        ) from exc
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise APIError(
+            400,
+            f"{where}: {first['msg']}",
+            "invalid_request_error",
+            "invalid_request",
+            param=where,
+        ) from exc
+
+
 def _completion_id() -> str:
     return f"chatcmpl-{uuid.uuid4().hex[:24]}"
 
@@ -180,22 +203,7 @@ def build_api(engine: Engine) -> APIRouter:
                 "invalid_request_error",
                 "too_large",
             )
-        try:
-            return ChatRequest.model_validate(json.loads(raw or b"null"))
-        except json.JSONDecodeError as exc:
-            raise APIError(
-                400, f"body is not valid JSON: {exc}", "invalid_request_error", "invalid_json"
-            ) from exc
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"]) or "body"
-            raise APIError(
-                400,
-                f"{where}: {first['msg']}",
-                "invalid_request_error",
-                "invalid_request",
-                param=where,
-            ) from exc
+        return parse_body(ChatRequest, raw)
 
     @router.get("/v1/models")
     async def models(request: Request) -> dict[str, Any]:
@@ -253,6 +261,7 @@ def build_api(engine: Engine) -> APIRouter:
             (m.role, m.text()) for m in body.messages[:-1] if m.role in ("user", "assistant")
         ]
         cancel = threading.Event()
+        cid = _completion_id()  # also the answer's id (POST /v1/feedback names it)
 
         def events() -> Iterator[Event]:
             return engine.stream(
@@ -264,6 +273,7 @@ def build_api(engine: Engine) -> APIRouter:
                 generation=options,
                 owner=owner,
                 document=None if document is None else str(document),
+                answer_id=cid,
             )
 
         try:  # counted in (or refused) before anything else is awaited
@@ -282,7 +292,7 @@ def build_api(engine: Engine) -> APIRouter:
                 mode=answer["route"]["mode"],
             )
             return {
-                "id": _completion_id(),
+                "id": cid,
                 "object": "chat.completion",
                 "created": int(time.time()),
                 "model": body.model,
@@ -299,7 +309,7 @@ def build_api(engine: Engine) -> APIRouter:
         include_usage = bool((body.stream_options or {}).get("include_usage"))
         job = _StreamJob(events, cancel, ticket)
         return StreamingResponse(
-            _sse(job, body.model, include_usage),
+            _sse(job, body.model, include_usage, cid),
             media_type="text/event-stream",
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
@@ -314,6 +324,12 @@ def build_api(engine: Engine) -> APIRouter:
         if getattr(request.state, "caller", None) is None:  # details name hosts and paths
             body = {k: body[k] for k in ("status", "ready")}
         return JSONResponse(body, status_code=503 if body["status"] == "unavailable" else 200)
+
+    @router.get("/v1/stats")
+    async def stats(scope: str = "all") -> dict[str, Any]:
+        """The Stats tab's figures: over the whole (shared) history, or scope=start: since this
+        server started."""
+        return await asyncio.to_thread(engine.stats, scope == "start")
 
     @router.get("/v1/threads")
     async def threads(request: Request) -> dict[str, Any]:
@@ -349,6 +365,10 @@ def build_api(engine: Engine) -> APIRouter:
         if not deleted:
             raise APIError(404, f"no thread '{thread_id}'", "invalid_request_error", "not_found")
         return {"id": thread_id, "object": "thread.deleted", "deleted": True}
+
+    from frontdesk import feedback_api
+
+    feedback_api.install(router, engine)  # before the catch-all below
 
     @router.api_route("/v1/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"])
     async def unknown(request: Request, rest: str) -> None:
@@ -432,9 +452,9 @@ class _StreamJob:
             self.ticket.release()
 
 
-async def _sse(job: _StreamJob, model: str, include_usage: bool) -> AsyncIterator[bytes]:
+async def _sse(job: _StreamJob, model: str, include_usage: bool, cid: str) -> AsyncIterator[bytes]:
     """Server-sent events in OpenAI's chunk format, ending with `data: [DONE]`."""
-    cid, created = _completion_id(), int(time.time())
+    created = int(time.time())
 
     def chunk(delta: dict[str, Any], finish: str | None = None, **extra: Any) -> bytes:
         data = {

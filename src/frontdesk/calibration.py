@@ -9,12 +9,15 @@ JSONL file (`{"query": ..., "plugin": name or null}`):
   confident without asking the coordinator LLM (the in-scope 25th percentile).
 
 Without a labelled file, in-scope scores come from leave-one-out over the examples, and the
-before/after accuracy from 5-fold cross-validation. Everything is saved under FRONTDESK_HOME.
+before/after accuracy from 5-fold cross-validation. Everything is saved through
+shared_state: files under FRONTDESK_HOME, or Postgres with FRONTDESK_MEMORY_URL.
 """
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,12 @@ from typing import Any
 import numpy as np
 
 from frontdesk.embeddings import Embedder
-from frontdesk.errors import InputError
+from frontdesk.errors import InputError, MemoryUnavailable
 from frontdesk.plugins import Plugin
 from frontdesk.router import SHARPNESS, KnowledgeScorer, Router, RoutingModel, Thresholds
+from frontdesk.shared_state import FileState, SharedState
 
+log = logging.getLogger(__name__)
 FILE = "calibration.json"
 MODEL_FILE = "router-model.npz"
 KEEP = 0.95
@@ -41,36 +46,41 @@ class Calibration:
     report: dict[str, Any] = field(default_factory=dict)
     labels: list[tuple[str, str | None]] = field(default_factory=list)  # routing corrections
 
-    def save(self, home: Path) -> Path:
-        home.mkdir(parents=True, exist_ok=True)
+    def save(self, home: Path, state: SharedState | None = None) -> str:
+        """Write the calibration (and routing model) to `state` (files under `home` by
+        default); returns where it went."""
+        state = state or FileState(home)
         if self.model is not None:
             m = self.model
-            tmp_model = home / (MODEL_FILE + ".tmp.npz")
-            np.savez(tmp_model, classes=np.array(m.classes), w1=m.w1, b1=m.b1, w2=m.w2, b2=m.b2)
-            tmp_model.replace(home / MODEL_FILE)
+            buf = io.BytesIO()
+            np.savez(buf, classes=np.array(m.classes), w1=m.w1, b1=m.b1, w2=m.w2, b2=m.b2)
+            state.put(MODEL_FILE, buf.getvalue())
         else:
-            (home / MODEL_FILE).unlink(missing_ok=True)
-        path = home / FILE
-        tmp = path.with_suffix(".tmp")
+            state.delete(MODEL_FILE)
         data = {
             "default": asdict(self.default),
             "plugins": {k: asdict(v) for k, v in self.plugins.items()},
             "report": self.report,
             "labels": [list(pair) for pair in self.labels],
         }
-        tmp.write_text(json.dumps(data, indent=2))
-        tmp.replace(path)  # never a half-written calibration
-        return path
+        state.put(FILE, json.dumps(data, indent=2).encode())  # never half-written
+        return str(home / FILE) if isinstance(state, FileState) else f"{state.where}: {FILE}"
 
 
-def load_calibration(home: Path) -> Calibration | None:
-    path = home / FILE
-    if not path.is_file():
+def load_calibration(home: Path, state: SharedState | None = None) -> Calibration | None:
+    """The saved calibration from `state` (files under `home` by default), or None."""
+    state = state or FileState(home)
+    try:
+        raw, blob = state.get(FILE), state.get(MODEL_FILE)
+    except MemoryUnavailable as exc:  # Postgres down: route uncalibrated rather than not at all
+        log.warning("calibration not loaded (%s); default thresholds until the next reload", exc)
         return None
-    data = json.loads(path.read_text())
+    if raw is None:
+        return None
+    data = json.loads(raw)
     model = None
-    if (home / MODEL_FILE).is_file():
-        with np.load(home / MODEL_FILE) as z:
+    if blob is not None:
+        with np.load(io.BytesIO(blob)) as z:
             model = RoutingModel([str(c) for c in z["classes"]], z["w1"], z["b1"], z["w2"], z["b2"])
     return Calibration(
         default=Thresholds(**data["default"]),
@@ -313,10 +323,10 @@ def calibrate(engine: Any, names: list[str] | None, labels: Path | None) -> Cali
         knowledge=engine.store.best_score,
     )
     if names:
-        previous = load_calibration(engine.settings.home)
+        previous = load_calibration(engine.settings.home, engine.state)
         kept = {k: v for k, v in (previous.plugins if previous else {}).items() if k not in names}
         result.plugins = {**kept, **{k: v for k, v in result.plugins.items() if k in names}}
-    path = result.save(engine.settings.home)
+    path = result.save(engine.settings.home, engine.state)
     result.report["lines"].append(f"saved to {path}")
     engine.__dict__.pop("router", None)
     return result

@@ -23,6 +23,12 @@ def _engine() -> Any:
     return Engine()
 
 
+def _settings() -> Any:
+    from frontdesk.settings import Settings
+
+    return Settings()
+
+
 def _print_json(obj: Any) -> None:
     print(json.dumps(obj, ensure_ascii=False))
 
@@ -52,6 +58,7 @@ def _progress_bar() -> Any:
 
 def cmd_ask(args: argparse.Namespace) -> int:
     from frontdesk.desks import origin_note
+    from frontdesk.tool_loop import describe
 
     engine = _engine()
     if args.json:
@@ -83,6 +90,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
     for i, c in enumerate(result.get("citations", []), 1):
         print(f"  [{i}] {c['plugin']}/{c['source']} ({c['chunk_id']})", file=sys.stderr)
     route = result.get("route", {})
+    for line in describe(route).splitlines():  # the tool calls the answer rests on
+        print(f"[{line}]", file=sys.stderr)
     label = origin_note(route)
     if label:
         print(f"[{label}]", file=sys.stderr)
@@ -91,16 +100,20 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    engine = _engine()
-    reports = engine.ingest(args.plugins or None, progress=_progress_bar(), skip_bad=args.skip_bad)
-    for r in reports:
+    from frontdesk.ingest_all import ingest_each, summary_table
+
+    outcomes = ingest_each(_engine(), args.plugins or None, _progress_bar(), args.skip_bad)
+    for o in outcomes:
         if args.json:
-            _print_json(r.as_dict())
-        else:
-            print(r.summary())
-            for err in r.errors:
-                print(f"  skipped: {err}", file=sys.stderr)
-    return 1 if any(r.errors for r in reports) else 0
+            _print_json(o.as_dict())
+            continue
+        if o.report is not None:
+            print(o.report.summary())
+        for err in [o.error] if o.error else o.report.errors if o.report else []:
+            print(f"{o.plugin}: {err}", file=sys.stderr)
+    if not args.json:
+        print("\n".join(summary_table(outcomes)))
+    return 0 if all(o.ok for o in outcomes) else 1
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -157,7 +170,13 @@ def cmd_plugins(args: argparse.Namespace) -> int:
 def cmd_plugin_new(args: argparse.Namespace) -> int:
     from frontdesk.scaffold import new_plugin
 
-    folder = new_plugin(args.name, Path(args.dir))
+    if args.package:
+        from frontdesk.scaffold_package import new_package
+
+        root = new_package(args.name, Path(args.dir or "."))
+        print(f"created {root} (an installable package; see its README.md: pip install -e {root})")
+        return 0
+    folder = new_plugin(args.name, Path(args.dir or "plugins"))
     print(
         f"created {folder} (edit plugin.toml, add documents to {folder / 'knowledge'}, "
         f"then: frontdesk ingest {args.name})"
@@ -166,19 +185,33 @@ def cmd_plugin_new(args: argparse.Namespace) -> int:
 
 
 def cmd_plugin_check(args: argparse.Namespace) -> int:
-    from frontdesk.scaffold import check_plugins
+    from frontdesk.plugin_check import check_plugins
 
-    problems, checked = check_plugins(Path(args.path) if args.path else None)
-    for line in checked:
+    report = check_plugins(Path(args.path) if args.path else None, _settings())
+    for line in report.ok:
         print(line)
-    if not args.path and not problems:  # all installed plugins: which ones overlap
+    if not args.path and not report.problems:  # all installed plugins: which ones overlap
         from frontdesk.routing_fit import format_overlaps, plugin_overlaps
 
         for line in format_overlaps(plugin_overlaps(_engine())):
             print(line)
-    for line in problems:
+    for line in report.warnings + report.problems:
         print(line, file=sys.stderr)
-    return 2 if problems else 0
+    return 2 if report.problems else 0
+
+
+def cmd_reload(args: argparse.Namespace) -> int:
+    from frontdesk.reload_client import request_reload
+
+    report = request_reload(args.url, _settings(), ingest=not args.no_ingest)
+    if args.json:
+        _print_json(report)
+    else:
+        for line in report["lines"]:
+            print(line)
+        for line in report["errors"]:
+            print(line, file=sys.stderr)
+    return 2 if report["errors"] else 0
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -250,6 +283,11 @@ def build_parser() -> argparse.ArgumentParser:
     from frontdesk import __version__
 
     parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    parser.add_argument(
+        "--trace-hooks",
+        action="store_true",
+        help="log every plugin hook call (which plugins, how long) to stderr",
+    )
     parser.add_argument("--version", action="version", version=f"frontdesk {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -300,7 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     psub = p.add_subparsers(dest="plugin_command", required=True)
     q = psub.add_parser("new", help="scaffold a working plugin folder")
     q.add_argument("name")
-    q.add_argument("--dir", default="plugins", help="where to create it (default: plugins)")
+    q.add_argument("--dir", help="where to create it (default: plugins, or . with --package)")
+    q.add_argument(
+        "--package",
+        action="store_true",
+        help="an installable package (pyproject with the frontdesk.plugins entry point, a test)",
+    )
     q.set_defaults(func=cmd_plugin_new)
     q = psub.add_parser("check", help="validate plugin manifests and knowledge paths")
     q.add_argument("path", nargs="?", help="a plugin folder (default: every plugin found)")
@@ -315,6 +358,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="bind beyond loopback without FRONTDESK_API_KEYS (not recommended)",
     )
     p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("reload", help="make a running server pick up plugin changes")
+    p.add_argument(
+        "--url", default="http://127.0.0.1:7860", help="the server (default: %(default)s)"
+    )
+    p.add_argument("--no-ingest", action="store_true", help="do not ingest added/changed plugins")
+    p.add_argument("--json", action="store_true", help="print the reload report as JSON")
+    p.set_defaults(func=cmd_reload)
 
     p = sub.add_parser("threads", help="list or delete conversation threads")
     psub = p.add_subparsers(dest="threads_command", required=True)
@@ -336,6 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.trace_hooks:  # read by Settings, like every switch
+        os.environ["FRONTDESK_TRACE_HOOKS"] = "1"
     try:
         return int(args.func(args))
     except FrontdeskError as exc:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator, Sequence
 from functools import cached_property
 from typing import Any
@@ -23,15 +24,22 @@ from frontdesk.errors import (
     NotFoundError,
     TooLargeError,
 )
+from frontdesk.feedback import FeedbackLog, new_answer_id
 from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
 from frontdesk.memory import Memory
-from frontdesk.models import ModelOptions, load_chat_model
+from frontdesk.models import load_chat_model
+from frontdesk.pg_feedback import PgFeedbackLog
+from frontdesk.pg_history import AnyAnswerLog, PgAnswerLog
+from frontdesk.plugin_settings import model_options
 from frontdesk.plugins import Plugin, PluginSet, discover
+from frontdesk.replica_sync import ReplicaSync
 from frontdesk.results import COORDINATOR_ROLES, Answer, Event, summarize_usage
 from frontdesk.router import Route, Router
 from frontdesk.settings import Settings
+from frontdesk.shared_state import SharedState, open_state
+from frontdesk.shared_uploads import publish_upload, restore_uploads
 from frontdesk.store import Hit, IngestReport, KnowledgeStore, Progress
 from frontdesk.uploads import Saved, save_upload
 
@@ -113,12 +121,38 @@ class Engine:
         return Admission(s.max_concurrency, s.max_queue, s.queue_timeout)
 
     @cached_property
-    def log(self) -> AnswerLog:
+    def pool(self) -> Any:
+        """The Postgres pool of every shared table (None without FRONTDESK_MEMORY_URL)."""
+        if not self.settings.memory_url:
+            return None
+        from frontdesk.pgpool import open_pool
+
+        return open_pool(self.settings.memory_url, self.settings.max_concurrency + 4)
+
+    def close(self) -> None:
+        """Close the Postgres pool, if one was opened (memory, log and shared state use it)."""
+        if self.__dict__.get("pool") is not None:
+            self.pool.close()
+
+    @cached_property
+    def state(self) -> SharedState:
+        """Calibration, routing model, change signal, uploads: shared when Postgres is set."""
+        return open_state(self.settings.home, self.pool)
+
+    @cached_property
+    def sync(self) -> ReplicaSync:
+        s = self.settings
+        return ReplicaSync(self.state, self.reload_plugins, s.home, self.pool, s.sync_seconds)
+
+    @cached_property
+    def log(self) -> AnyAnswerLog:
+        if self.pool is not None:
+            return PgAnswerLog(self.pool)
         return AnswerLog(self.settings.home / "history.sqlite")
 
     @cached_property
     def memory(self) -> Memory:
-        return Memory(self.settings, self.log)
+        return Memory(self.settings, self.log, self.pool)
 
     @property
     def checkpointer(self) -> Any:
@@ -134,10 +168,15 @@ class Engine:
     @cached_property
     def runner(self) -> Any:
         """The same graph without a checkpointer: a turn runs here and reaches memory only
-        once it has succeeded (see memory.py)."""
+        once it has succeeded (see memory.py). It runs over the plugin set of its time
+        (reload.TurnRuntime): a reload never changes the plugins of a turn in flight."""
         from frontdesk.graph import build_graph
+        from frontdesk.reload import TurnRuntime
 
-        return build_graph(self)
+        runtime = TurnRuntime(self)
+        graph = build_graph(runtime)
+        graph.frontdesk_runtime = runtime
+        return graph
 
     # The graph's Runtime protocol.
     @property
@@ -165,25 +204,22 @@ class Engine:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel:
-        """The model for a spec; `max_tokens` (a request's limit) never exceeds the setting."""
-        limit = self.settings.max_answer_tokens
-        options = ModelOptions(
-            max_tokens=min(max_tokens, limit) if max_tokens else limit,
-            context_window=self.settings.context_window,
-            timeout=self.settings.model_timeout,
-        )
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel:
+        """The model for a spec, with `plugin`'s own settings (plugin_settings.py); `max_tokens`
+        (a request's limit) never exceeds the plugin's limit or the setting."""
+        options = model_options(self.settings, plugin, max_tokens)
         try:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
             raise BackendError(f"model {spec}: {exc}") from exc
 
-    def reload_plugins(self) -> None:
-        """Discover plugins again (after adding a folder or fixing a manifest)."""
-        with self._lock:
-            self.plugin_set = discover(self.settings)
-            for name in ("router", "graph", "runner"):
-                self.__dict__.pop(name, None)
+    def reload_plugins(self, ingest: bool = False) -> dict[str, Any]:
+        """Discover plugins again (after adding a folder or fixing a manifest); see reload.py."""
+        from frontdesk.reload import reload_plugins
+
+        return reload_plugins(self, ingest=ingest)
 
     # --- knowledge -----------------------------------------------------------------------
 
@@ -194,12 +230,17 @@ class Engine:
         skip_bad: bool = False,
     ) -> list[IngestReport]:
         targets = [self.plugin_set.get(n) for n in names] if names else list(self.plugins.values())
-        reports = [self.store.ingest(p, progress, skip_bad) for p in targets]
         from frontdesk import routing_summaries
 
-        for p in targets:  # the router's knowledge summaries, made once per ingest
-            routing_summaries.refresh(self.store, p.name)
+        reports = []
+        for p in targets:
+            with self.sync.ingest_lock(p.name):  # one ingest of a plugin across replicas
+                restore_uploads(self.state, p)  # documents uploaded through other replicas
+                reports.append(self.store.ingest(p, progress, skip_bad))
+                routing_summaries.refresh(self.store, p.name)  # the router's knowledge summary
         self.__dict__.pop("router", None)  # knowledge changed: scores may too
+        if reports:
+            self.sync.announce("ingest " + ",".join(r.plugin for r in reports))
         return reports
 
     def search(self, query: str, plugin: str, k: int = 4, document: str | None = None) -> list[Hit]:
@@ -235,6 +276,7 @@ class Engine:
                 "origin": p.origin,
                 "root": str(p.root),
                 "examples": len(p.examples),
+                "tools": list(p.tools.names),
                 "error": None,
             }
             try:
@@ -288,6 +330,7 @@ class Engine:
         owner: str = LOCAL_OWNER,
         generation: Generation | None = None,
         document: str | None = None,
+        answer_id: str | None = None,
     ) -> Iterator[Event]:
         """Answer a question, yielding route, token, escalate and answer events.
 
@@ -297,11 +340,13 @@ class Engine:
         (raises Cancelled; nothing is stored). `generation` carries a client's token limit,
         stop sequences and instructions to the answering models. A thread belongs to the
         `owner` that started it; another owner gets NotFoundError, as if it did not exist.
-        `document` (with `plugin`) restricts retrieval to that one document.
+        `document` (with `plugin`) restricts retrieval to that one document. The final event
+        carries `answer_id` (given, or made here), the id feedback on the answer refers to.
         """
         question = self.check_question(question)
+        runner = self.runner  # this turn's plugins and router, whatever a reload does meanwhile
         if plugin:
-            self.plugin_set.get(plugin)
+            runner.frontdesk_runtime.plugin_set.get(plugin)
         if thread_id is not None:
             self.check_thread(thread_id, owner)
         started = time.perf_counter()
@@ -333,7 +378,7 @@ class Engine:
         mode, shown_text = None, ""
         values: dict[str, Any] = {}
         try:
-            for kind, chunk in self.runner.stream(
+            for kind, chunk in runner.stream(
                 state_in, config, stream_mode=["messages", "updates", "values"]
             ):
                 if kind == "values":
@@ -377,12 +422,17 @@ class Engine:
             raise BackendError(f"answering failed: {type(exc).__name__}: {exc}") from exc
         if "route" not in values:
             raise BackendError("the graph finished without an answer")
+        answer_id = answer_id or new_answer_id()
         if thread_id:
             # Claimed only now: a turn that fails leaves no thread behind. Two owners racing
             # for one new id: the second is refused here, before anything is stored.
             if not self.log.claim(thread_id, owner, question):
                 raise NotFoundError(f"no thread '{thread_id}'")
-            self.memory.append(self.graph, thread_id, values["messages"][len(prior) :])
+            turn = values["messages"][len(prior) :]
+            for message in turn:  # a reopened thread's answers keep their ids (for feedback)
+                if isinstance(message, AIMessage) and "frontdesk" in message.additional_kwargs:
+                    message.additional_kwargs["frontdesk"]["answer_id"] = answer_id
+            self.memory.append(self.graph, thread_id, turn)
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
@@ -398,7 +448,11 @@ class Engine:
             finish_reason=answer_finish(values.get("usage") or [], route["mode"]),
         )
         result = answer.as_dict()
+        result["answer_id"] = answer_id
         self.log.record(thread_id, question, result)
+        self.feedback.remember(answer_id, owner, thread_id, question, route)
+        served = ("thread_id", "reached_coordinator", "seconds", "usage")
+        self.served.append({**{k: result[k] for k in served}, "mode": route["mode"]})
         if shown_text.strip() and not answer.answer.startswith(shown_text.strip()):
             # The graph's answer is not what was streamed (a repaired claim, a merge that
             # dropped a part): front ends show this text instead of what they streamed.
@@ -463,25 +517,82 @@ class Engine:
         """Forget one of the owner's threads: its checkpoints and its log rows. False if it did
         not exist; NotFoundError if another owner has it."""
         self.check_thread(thread_id, owner)
+        self.feedback.forget_thread(thread_id)
+        kept = [a for a in self.served if a["thread_id"] != thread_id]  # its log rows go too
+        self.served.clear()
+        self.served.extend(kept)
         return self.memory.delete(thread_id)
 
-    def threads(self, limit: int = 100, owner: str = LOCAL_OWNER) -> list[dict[str, Any]]:
-        """The owner's threads, most recently used first."""
-        return self.log.threads(owner, limit)
+    def threads(
+        self, limit: int = 100, owner: str = LOCAL_OWNER, query: str | None = None
+    ) -> list[dict[str, Any]]:
+        """The owner's threads, most recently used first; with `query`, only those whose
+        title has every one of its words."""
+        return self.log.threads(owner, limit, query)
 
     def stats(self, since_start: bool = True) -> dict[str, Any]:
-        """Answer figures since this engine started, or over the whole stored history."""
+        """Answer figures of this server (this engine, since it started), or over the whole
+        stored history (every process that shares the home, the CLI included)."""
         from frontdesk.stats import summarize
 
-        return summarize(self.log.answers(self.started if since_start else 0.0))
+        return summarize(list(self.served) if since_start else self.log.answers(0.0))
+
+    @cached_property
+    def served(self) -> deque[dict[str, Any]]:
+        """The answers this engine gave (for "this server" stats; the log holds everyone's)."""
+        return deque(maxlen=100_000)
 
     def add_document(self, plugin: str, filename: str, data: bytes, replace: bool = False) -> Saved:
         """Save an uploaded document into the plugin's knowledge folder (see uploads.py)."""
-        return save_upload(
+        saved = save_upload(
             self.plugin_set.get(plugin), filename, data, self.settings.upload_max_bytes, replace
         )
+        publish_upload(self.state, plugin, saved.path.name, data)
+        return saved
 
     @cached_property
     def jobs(self) -> IngestJobs:
         """Background ingests (the web chat's uploads and re-ingests), one per plugin."""
         return IngestJobs(lambda name, progress: self.ingest([name], progress=progress)[0])
+
+    # --- feedback and thread editing (see feedback.py, threads.py) -------------------------
+
+    @cached_property
+    def feedback(self) -> FeedbackLog | PgFeedbackLog:
+        """Feedback on answers: in Postgres with FRONTDESK_MEMORY_URL (replicas share it)."""
+        if self.pool is not None:
+            return PgFeedbackLog(self.pool)
+        return FeedbackLog(self.settings.home / "feedback.sqlite")
+
+    def record_feedback(
+        self,
+        answer_id: str,
+        *,
+        owner: str,
+        rating: str,
+        reason: str | None = None,
+        plugin: str | None = None,
+    ) -> None:
+        """Rate one of the owner's answers ("up"|"down"); `plugin` names the specialist that
+        should have answered, or "none". KeyError for an unknown or another owner's answer."""
+        self.feedback.record(
+            answer_id,
+            owner=owner,
+            rating=rating,
+            reason=reason,
+            plugin=plugin,
+            known_plugins=set(self.plugins),
+        )
+
+    def rename_thread(self, thread_id: str, title: str, owner: str = LOCAL_OWNER) -> None:
+        """Give one of the owner's threads another title (NotFoundError for anyone else's)."""
+        from frontdesk.threads import rename
+
+        rename(self, thread_id, title, owner)
+
+    def truncate_thread(self, thread_id: str, keep: int, owner: str = LOCAL_OWNER) -> int:
+        """Forget a thread's messages from index `keep` on (regenerate, edit and resend);
+        returns how many were removed."""
+        from frontdesk.threads import truncate
+
+        return truncate(self, thread_id, keep, owner)

@@ -8,6 +8,7 @@ START -> route --Send per plugin--> consult[plugin] -> synthesize -> END
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from langchain_core.language_models import BaseChatModel
@@ -23,9 +24,11 @@ from frontdesk import (
     desks,
     escalation,
     generation,
+    hooks,
     parts,
     prompts,
     specialist,
+    tool_loop,
 )
 from frontdesk.context import fit_prompt
 from frontdesk.embeddings import Embedder
@@ -33,6 +36,7 @@ from frontdesk.errors import BackendError, BackendTimeout, Cancelled
 from frontdesk.evidence import Evidence
 from frontdesk.followup import standalone
 from frontdesk.grounding import content_words
+from frontdesk.plugin_settings import escalates
 from frontdesk.plugins import Plugin
 from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
 from frontdesk.state import ConsultTask, TurnState
@@ -63,7 +67,9 @@ class Runtime(Protocol):
     @property
     def off_topic(self) -> str: ...
 
-    def chat_model(self, spec: str, max_tokens: int | None = None) -> BaseChatModel: ...
+    def chat_model(
+        self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
+    ) -> BaseChatModel: ...
 
 
 def call_model(
@@ -73,14 +79,19 @@ def call_model(
     config: RunnableConfig | None,
     role: str,
     plugin: str | None = None,
+    tools: Sequence[Any] | None = None,
 ) -> tuple[str, dict[str, Any]]:
-    """Invoke one model (tokens stream through LangGraph); return text and a usage record."""
+    """Invoke one model (tokens stream through LangGraph); return text and a usage record.
+    Given `tools`, they are bound and the reply rides in the record as `message`."""
     gen = generation.from_config(config, role)
+    own = runtime.plugins.get(plugin) if plugin else None  # its settings (plugin_settings.py)
     if gen is None:
-        model, stop = runtime.chat_model(spec), None
+        model, stop = runtime.chat_model(spec, plugin=own), None
     else:
-        model, stop = runtime.chat_model(spec, gen.max_tokens), list(gen.stop) or None
+        model, stop = runtime.chat_model(spec, gen.max_tokens, own), list(gen.stop) or None
         messages = generation.with_instructions(messages, gen.instructions)
+    if tools:
+        model = model.bind_tools(tools)  # type: ignore[assignment]
     tagged = merge_configs(config, {"metadata": {"fd_role": role, "fd_plugin": plugin or ""}})
     started = time.perf_counter()
     try:
@@ -97,7 +108,7 @@ def call_model(
             "URL in the spec is right"
         ) from exc
     usage = getattr(reply, "usage_metadata", None) or {}
-    record = {
+    record: dict[str, Any] = {
         "model": spec,
         "role": role,
         "plugin": plugin,
@@ -107,6 +118,8 @@ def call_model(
         "seconds": time.perf_counter() - started,
         "finish_reason": generation.finish_reason(reply),
     }
+    if tools is not None:
+        record["message"] = reply
     return str(reply.content).strip(), record
 
 
@@ -238,20 +251,46 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             said = {"retrieval": 0.0, "support": 0.0, "grounded": True, "reason": problem}
             consult = {"plugin": plugin.name, "answer": problem, "grounding": said}
             return {"consults": [{**consult, "citations": [], "facts": []}], "usage": []}
-        hits = runtime.store.search(
-            plugin.name, question, k=plugin.top_k, document=task.get("document")
+        document = task.get("document")
+        k = max(plugin.top_k, answering.SCOPED_K) if document else plugin.top_k
+        hits = hooks.retrieve(
+            plugin,
+            question,
+            k,
+            lambda q, k: runtime.store.search(
+                plugin.name, q, k=k, document=document, keyword_weight=plugin.keyword_weight
+            ),
         )
         retrieval = hits[0].score if hits else 0.0
+        hits = answering.reading_order(hits) if document else hits
         previous = specialist.previous_answer(task["history"])
-        selection = answering.select(question, hits, runtime.embedder, previous)
-        if not selection.covered:  # no model call: an honest gap beats an invented answer
-            gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
-            return {"consults": [gap], "usage": []}
-        evidence = selection.evidence()
-        facts = [c.sentence for c in evidence]
+        selection = answering.select(
+            question, hits, runtime.embedder, previous, scoped=document is not None
+        )
+        gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
+        entry = answering.entry_answer(question, selection)
+        if entry is not None:  # reference docs: the option's own entry is the answer, verbatim
+            said = specialist.verified(
+                plugin.name, question, entry.sentence, selection, [entry], retrieval, _citation
+            )
+            return {"consults": [hooks.process_answer(plugin.name, question, said)], "usage": []}
         try:
-            messages = fit_prompt(
-                runtime.chat_model(plugin.model),
+            kit = tool_loop.Toolkit.for_plugin(
+                plugin, lambda spec: runtime.chat_model(spec, plugin=plugin)
+            )
+        except BackendError as exc:
+            return {"consults": [degrade.failed_consult(plugin.name, plugin.model, exc)]}
+        if kit:
+            kit.pre_step(question)
+        if not selection.covered and not (kit and kit.may_answer):
+            # no model call: an honest gap beats an invented answer
+            return {"consults": [gap], "usage": []}
+        evidence = selection.evidence() if selection.covered else []
+        facts = [c.sentence for c in evidence]
+
+        def prompt(facts: list[str]) -> list[BaseMessage]:
+            return fit_prompt(
+                runtime.chat_model(plugin.model, plugin=plugin),
                 [
                     SystemMessage(prompts.specialist_system(plugin.system_prompt)),
                     HumanMessage(
@@ -263,22 +302,43 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                 [HumanMessage(prompts.specialist_user(question, prompts.format_facts(facts)))],
                 runtime.context_budget,
             )
-            # Not streamed: the answer is shown only once its claims are checked.
-            quiet = merge_configs(config, {"tags": ["nostream"]})
-            generated, record = call_model(
-                runtime, plugin.model, messages, quiet, "specialist", plugin.name
+
+        # Not streamed: the answer is shown only once its claims are checked.
+        quiet = merge_configs(config, {"tags": ["nostream"]})
+
+        def invoke(messages: list[BaseMessage], tools: Any) -> tuple[str, dict[str, Any]]:
+            return call_model(
+                runtime, plugin.model, messages, quiet, "specialist", plugin.name, tools
             )
+
+        try:
+            if kit:
+                generated, usage = kit.answer(question, prompt, facts, invoke)
+            else:
+                generated, record = invoke(prompt(facts), None)
+                usage = [record]
         except BackendError as exc:  # the other parts still answer; synthesize decides
             return {"consults": [degrade.failed_consult(plugin.name, plugin.model, exc)]}
+        if kit and not evidence and not kit.facts:  # the tools found nothing either
+            return {"consults": [{**gap, **kit.record()}], "usage": usage}
         consult = specialist.verified(
-            plugin.name, question, generated, selection, evidence, retrieval, _citation
+            plugin.name,
+            question,
+            generated,
+            selection,
+            evidence,
+            retrieval,
+            _citation,
+            kit.facts if kit else [],
         )
-        return {"consults": [consult], "usage": [record]}
+        consult = hooks.process_answer(plugin.name, question, consult)
+        return {"consults": [{**consult, **(kit.record() if kit else {})}], "usage": usage}
 
     def _finish(state: TurnState, answer: str, **extra: Any) -> dict[str, Any]:
         failed = degrade.failures(state.get("consults") or [])
         route = {**state["route"], **extra.pop("route_update", {})}
         route.update({"failed": failed} if failed else {})
+        route.update(tool_loop.route_record(state.get("consults") or []))  # every tool call
         if "origin" not in route:
             mode = extra.get("mode", state.get("mode"))
             sourced = mode in ("specialist", "multi") or extra.get("citations")
@@ -314,7 +374,7 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             c
             for c in consults
             if c["grounding"]["grounded"]
-            or not runtime.escalate
+            or not escalates(runtime.plugins[c["plugin"]], runtime.escalate)
             or not escalation.helps(runtime.coordinator_spec, runtime.plugins[c["plugin"]].model)
         ]
         if not grounded:

@@ -26,6 +26,13 @@ CREATE TABLE IF NOT EXISTS answers (
 """
 
 
+def title_words(query: str | None) -> list[str]:
+    """LIKE patterns for a thread search: every word must be in the title (case-insensitive
+    for ASCII in SQLite; ILIKE in Postgres). Wildcards typed by the user are taken out."""
+    words = [w.replace("\\", "").replace("%", "").replace("_", "") for w in (query or "").split()]
+    return [f"%{w}%" for w in words if w]
+
+
 class AnswerLog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -83,12 +90,16 @@ class AnswerLog:
                 ),
             )
 
-    def threads(self, owner: str, limit: int = 100) -> list[dict[str, Any]]:
+    def threads(
+        self, owner: str, limit: int = 100, query: str | None = None
+    ) -> list[dict[str, Any]]:
+        words = title_words(query)
+        match = " AND title LIKE ?" * len(words)
         with self._lock:
             rows = self._db.execute(
-                "SELECT thread_id, title, created, updated FROM threads WHERE owner = ? "
+                f"SELECT thread_id, title, created, updated FROM threads WHERE owner = ?{match} "
                 "ORDER BY updated DESC LIMIT ?",
-                (owner, limit),
+                (owner, *words, limit),
             ).fetchall()
         return [
             dict(zip(("thread_id", "title", "created", "updated"), r, strict=True)) for r in rows
@@ -108,6 +119,14 @@ class AnswerLog:
             item["usage"] = json.loads(item["usage"])
             out.append(item)
         return out
+
+    def rename(self, thread_id: str, title: str) -> bool:
+        """Give a thread another title; False if it is not listed."""
+        with self._lock, self._db:
+            done = self._db.execute(
+                "UPDATE threads SET title = ? WHERE thread_id = ?", (title[:80], thread_id)
+            )
+        return done.rowcount > 0
 
     def threads_before(self, cutoff: float) -> list[str]:
         """Ids of the threads last updated before `cutoff` (a Unix time)."""

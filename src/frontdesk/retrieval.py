@@ -139,10 +139,11 @@ def hybrid_search(
     vector: np.ndarray,
     k: int,
     document: str | None = None,
+    keyword_weight: float | None = None,
 ) -> list[Hit]:
     """The k best chunks by fusing embedding and BM25 rankings (FRONTDESK_RETRIEVAL: `hybrid`
-    weighs cosine similarity and max-normalised BM25 by FRONTDESK_KEYWORD_WEIGHT; `rrf` fuses
-    the two rankings by reciprocal rank)."""
+    weighs cosine similarity and max-normalised BM25 by `keyword_weight`, default
+    FRONTDESK_KEYWORD_WEIGHT; `rrf` fuses the two rankings by reciprocal rank)."""
     from frontdesk.store import _hit
 
     pool = max(4 * k, 20)
@@ -175,7 +176,7 @@ def hybrid_search(
         order = weigh(
             {cid: hit.score for cid, hit in by_id.items()},
             {c.chunk_id: score for c, score in keyword},
-            store.settings.keyword_weight,
+            store.settings.keyword_weight if keyword_weight is None else keyword_weight,
         )
     return [by_id[cid] for cid in order if cid in by_id][:k]
 

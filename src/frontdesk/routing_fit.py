@@ -305,11 +305,12 @@ def engine_router(engine: Any) -> Router:
     home = engine.settings.home
     cache = home / "cache" / "anchors.sqlite"
     summaries = routing_summaries.load(engine.store, [p.name for p in plugins]) if plugins else {}
-    calib = load_calibration(home)
+    state = getattr(engine, "state", None)  # Postgres with FRONTDESK_MEMORY_URL (shared_state)
+    calib = load_calibration(home, state)
     labels = calib.labels if calib else []
     if plugins and _needs_fit(calib, plugins, fingerprint(plugins, summaries, labels)):
         calib = auto_fit(plugins, engine.embedder, summaries, labels, cache)
-        calib.save(home)
+        calib.save(home, state)
     if calib is None:
         calib = Calibration(Thresholds())
     return build(plugins, engine.embedder, calib, summaries, cache)
@@ -324,7 +325,7 @@ def refit_engine(engine: Any, extra_labels: Labels = ()) -> dict[str, Any]:
     cache = engine.settings.home / "cache" / "anchors.sqlite"
     calib, report = refit(plugins, engine.embedder, extra_labels, summaries, cache)
     if calib is not None:
-        calib.save(engine.settings.home)
+        calib.save(engine.settings.home, getattr(engine, "state", None))
         engine.__dict__.pop("router", None)
     return report
 
@@ -334,10 +335,11 @@ def plugin_overlaps(engine: Any) -> list[dict[str, Any]]:
     plugins = list(engine.plugins.values())
     if len(plugins) < 2:
         return []
-    calib = load_calibration(engine.settings.home)
+    state = getattr(engine, "state", None)
+    calib = load_calibration(engine.settings.home, state)
     if calib is None or not calib.report.get("auto"):
         _ = engine.router  # fits (and saves) the automatic calibration when there is none
-        calib = load_calibration(engine.settings.home)
+        calib = load_calibration(engine.settings.home, state)
     if calib is not None and "overlaps" in calib.report:
         return list(calib.report["overlaps"])
     from frontdesk import routing_summaries

@@ -1,12 +1,11 @@
-"""`frontdesk plugin new` and `frontdesk plugin check`."""
+"""`frontdesk plugin new` (checks: plugin_check.py)."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from frontdesk.errors import InputError, ManifestError
-from frontdesk.plugins import MANIFEST, NAME_PATTERN, discover, load_manifest
-from frontdesk.settings import Settings
+from frontdesk.errors import InputError
+from frontdesk.plugins import MANIFEST, NAME_PATTERN
 
 TEMPLATE = """name = "{name}"
 description = "Describe in one or two sentences what {name} knows about; the router reads this."
@@ -44,35 +43,3 @@ def new_plugin(name: str, where: Path) -> Path:
     (folder / MANIFEST).write_text(TEMPLATE.format(name=name), encoding="utf-8")
     (folder / "knowledge" / "about.md").write_text(WELCOME.format(name=name), encoding="utf-8")
     return folder
-
-
-def check_plugins(
-    path: Path | None, settings: Settings | None = None
-) -> tuple[list[str], list[str]]:
-    """Validate one plugin folder (or every plugin found): (problems, ok lines)."""
-    settings = settings or Settings()
-    problems: list[str] = []
-    ok: list[str] = []
-    if path is not None:
-        try:
-            plugins = [load_manifest(path, settings)]
-        except ManifestError as exc:
-            return [str(exc)], []
-    else:
-        found = discover(settings)
-        problems.extend(str(e) for e in found.errors)
-        plugins = list(found.plugins.values())
-    for plugin in plugins:
-        try:
-            files = plugin.knowledge_files()
-        except InputError as exc:
-            problems.append(str(exc))
-            continue
-        if not files:
-            problems.append(
-                f"plugin '{plugin.name}': no .md, .txt, .html or .pdf files under its knowledge "
-                f"paths ({plugin.manifest_path}, field 'knowledge.paths')"
-            )
-            continue
-        ok.append(f"ok  {plugin.name}: {len(files)} knowledge files, model {plugin.model}")
-    return problems, ok

@@ -12,11 +12,14 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, Response
 
+from frontdesk.admin_api import build_admin_api
 from frontdesk.api import APIError, build_api, install_error_handlers
 from frontdesk.auth import AccessMiddleware, Gatekeeper, gradio_user
+from frontdesk.doc_text import stored_text
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
 from frontdesk.limits import BodyLimit
+from frontdesk.replica_sync import replica_lifespan
 from frontdesk.request_log import RequestLog
 from frontdesk.request_log import configure as configure_logging
 from frontdesk.settings import Settings
@@ -45,12 +48,14 @@ SOURCE_CSP = "default-src 'none'; sandbox"
 TEXT_SUFFIXES = {".md", ".txt", ".html", ".htm"}
 
 
-def source_response(path: Path) -> Response:
+def source_response(path: Path, text: str | None = None) -> Response:
     """A knowledge file as the browser may see it: text as text/plain (HTML included, so a
-    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed."""
+    planted script is shown, not run), PDF as a download; never sniffed, always sandboxed.
+    `text` (the store's copy, on a replica without the file) is always shown as text."""
     headers = {"Content-Security-Policy": SOURCE_CSP, "X-Content-Type-Options": "nosniff"}
-    if path.suffix.lower() in TEXT_SUFFIXES:
-        text = path.read_bytes().decode("utf-8", errors="replace")
+    if text is not None or path.suffix.lower() in TEXT_SUFFIXES:
+        if text is None:
+            text = path.read_bytes().decode("utf-8", errors="replace")
         disposition = f"inline; filename*=UTF-8''{quote(path.name)}"
         return Response(
             text,
@@ -66,10 +71,27 @@ def source_response(path: Path) -> Response:
     )
 
 
+def knowledge_file(engine: Engine, plugin: str, name: str) -> Path | None:
+    """The file of an ingested document of `plugin` named `name` (as citations give it), if it
+    is in the manifest and inside the plugin's knowledge; None for anything else."""
+    if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
+        return None
+    path = engine.store.document_path(plugin, name)
+    if path is None:
+        return None
+    target = path.resolve()
+    roots = [folder.resolve() for folder in engine.plugins[plugin].knowledge_dirs()]
+    inside = any(target.is_relative_to(root) for root in roots) or target in {
+        f.resolve() for f in engine.plugins[plugin].knowledge_files()
+    }
+    return target if inside and target.is_file() else None
+
+
 def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
     os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # before gradio is imported
-    app = FastAPI(title="frontdesk", version="0.1.0")
+    app = FastAPI(title="frontdesk", version="0.1.0", lifespan=replica_lifespan(engine))
     install_error_handlers(app)
+    app.include_router(build_admin_api(engine))  # before the API's catch-all for /v1/...
     app.include_router(build_api(engine))
     # From the outside in (the last added runs first): the request log, so it sees every
     # status; the access checks, before any body is read; an empty CORS policy, so no other
@@ -88,21 +110,28 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
         )
         if plugin not in engine.plugins or any(p.startswith(".") for p in Path(name).parts):
             raise missing
-        path = await asyncio.to_thread(engine.store.document_path, plugin, name)
-        if path is None:
-            raise missing
-        target = path.resolve()
-        roots = [folder.resolve() for folder in engine.plugins[plugin].knowledge_dirs()]
-        inside = any(target.is_relative_to(root) for root in roots) or target in {
-            f.resolve() for f in engine.plugins[plugin].knowledge_files()
-        }
-        if not inside or not target.is_file():
+        if engine.settings.chroma_url:  # replicas: the store's copy, not this machine's disk
+            text = await asyncio.to_thread(stored_text, engine.store, plugin, name)
+            if text is None:
+                raise missing
+            return source_response(Path(name), text)
+        target = await asyncio.to_thread(knowledge_file, engine, plugin, name)
+        if target is None:
             raise missing
         return source_response(target)
 
     if with_ui:
+        import frontdesk_ui
         import gradio as gr
-        from frontdesk_ui.app import CSS, build_ui
+        from frontdesk_ui.app import CSS, HEAD, SCRIPT, build_ui
+
+        @app.get(SCRIPT)
+        async def chat_script() -> Response:
+            """The web chat's one script, a file of our origin (the CSP allows no eval)."""
+            return FileResponse(
+                Path(frontdesk_ui.__file__).parent / "static" / "frontdesk.js",
+                media_type="text/javascript",
+            )
 
         blocks = build_ui(engine)
         app = gr.mount_gradio_app(
@@ -115,6 +144,7 @@ def build_app(engine: Engine, with_ui: bool = True) -> FastAPI:
             show_error=False,
             theme=gr.themes.Soft(),
             css=CSS,
+            head=HEAD,
             max_file_size=engine.settings.upload_max_bytes,
             footer_links=["api"],
             run_history=False,
@@ -143,11 +173,20 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
     engine = Engine(settings)
     app = build_app(engine)
     print(f"frontdesk: web chat and API on http://{host}:{port}/  (API: /v1)", flush=True)
-    uvicorn.run(  # no access log: RequestLog writes one line per request instead
-        app,
-        host=host,
-        port=port,
-        log_level="warning",
-        access_log=False,
-        timeout_graceful_shutdown=5,
-    )
+    watcher = None
+    if settings.plugin_poll_seconds > 0:  # hot reload of plugin folders (reload.py)
+        from frontdesk.reload import PluginWatcher
+
+        watcher = PluginWatcher(engine, settings.plugin_poll_seconds).start()
+    try:
+        uvicorn.run(  # no access log: RequestLog writes one line per request instead
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            timeout_graceful_shutdown=5,
+        )
+    finally:
+        if watcher is not None:
+            watcher.stop()

@@ -45,6 +45,11 @@ class Settings(BaseSettings):
         default="",
         description="Postgres URL for conversation memory; SQLite under home when empty.",
     )
+    sync_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="How often a server checks whether another replica changed the plugins.",
+    )
     thread_retention_days: float = Field(
         default=0,
         ge=0,
@@ -63,6 +68,12 @@ class Settings(BaseSettings):
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
+    pool_cooldown: float = Field(
+        default=2.0, gt=0, description="Seconds a failed pool host rests (doubled per failure)."
+    )
+    pool_cooldown_max: float = Field(
+        default=60.0, gt=0, description="Longest rest of a failed pool host, in seconds."
+    )
     probe_timeout: float = Field(
         default=3.0, gt=0, description="Seconds /readyz waits for its checks (run at once)."
     )
@@ -89,6 +100,12 @@ class Settings(BaseSettings):
         description="Host names the server answers to, comma-separated ('*': any). Empty: "
         "loopback names only without API keys, any with keys.",
     )
+    plugin_poll_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="How often `frontdesk serve` looks for added, changed or removed plugin "
+        "folders and reloads them (0: never; `frontdesk reload` still does).",
+    )
     max_concurrency: int = Field(default=2, ge=1, description="Answers generated at once.")
     max_queue: int = Field(default=8, ge=0, description="Requests waiting beyond those.")
     queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")
@@ -111,6 +128,10 @@ class Settings(BaseSettings):
         default="",
         description="Test only: an ingest stops at this point (start, batch, commit, delete) "
         "and waits there, so a test can kill it.",
+    )
+    trace_hooks: bool = Field(
+        default=False,
+        description="Log every plugin hook call: which plugins' hooks ran and how long it took.",
     )
     log_level: str = Field(
         default="INFO",

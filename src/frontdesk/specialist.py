@@ -76,12 +76,14 @@ def verified(
     evidence: list[Candidate],
     retrieval: float,
     cite: Cite,
+    tool_facts: list[str] | None = None,
 ) -> dict[str, Any]:
-    """The model's answer, checked claim by claim against `evidence`, repaired where needed."""
-    facts = [c.sentence for c in evidence]
+    """The model's answer, checked claim by claim against `evidence` (and the results of the
+    tools it called, which are evidence too), repaired where needed."""
+    facts = [*(tool_facts or []), *(c.sentence for c in evidence)]
     verdict = verify(said, question, facts)
     if verdict.supported:
-        reason = "every claim is in its notes"
+        reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:
         reason = "answered from its notes, quoted (" + "; ".join(verdict.problems[:2]) + ")"
     return {

@@ -335,7 +335,9 @@ class KnowledgeStore:
                 expected = sum(r.chunks for r in self.manifest(plugin).values())
                 present = self._collection(plugin).count() if expected else 0
             except Exception as exc:
-                self._mark_broken(plugin, exc)
+                error = self._mark_broken(plugin, exc)
+                if plugin not in self.broken:  # a server failing now is not marked for good
+                    return {"name": name, "ok": False, "state": "broken", "detail": str(error)}
             else:
                 if not expected:
                     detail = f"empty: no documents ingested; run: frontdesk ingest {plugin}"
@@ -362,7 +364,8 @@ class KnowledgeStore:
             )
         if state["state"] == "broken":
             return (
-                f"The {plugin} knowledge base cannot be read right now ({self.broken[plugin]}), "
+                f"The {plugin} knowledge base cannot be read right now "
+                f"({self.broken.get(plugin, state['detail'])}), "
                 f"so I cannot answer from it. Rebuild it with: frontdesk ingest {plugin}"
             )
         return None
@@ -374,10 +377,12 @@ class KnowledgeStore:
         k: int = 4,
         vector: np.ndarray | None = None,
         document: str | None = None,
+        keyword_weight: float | None = None,
     ) -> list[Hit]:
         """The k best chunks of `plugin` for the query: embeddings and keywords fused (see
         retrieval.py), or embeddings alone without a query text or with FRONTDESK_RETRIEVAL=
-        embedding. `document` keeps one document's chunks only. score = cosine similarity."""
+        embedding. `document` keeps one document's chunks only. score = cosine similarity.
+        `keyword_weight` (a plugin's own) replaces FRONTDESK_KEYWORD_WEIGHT."""
         if vector is None:
             if not query:
                 raise InputError("search needs a query")
@@ -387,7 +392,7 @@ class KnowledgeStore:
             return [_hit(plugin, *row) for row in self._query(plugin, vector, k, document)]
         from frontdesk.retrieval import hybrid_search
 
-        return hybrid_search(self, plugin, query, vector, k, document)
+        return hybrid_search(self, plugin, query, vector, k, document, keyword_weight)
 
     # --- writing -------------------------------------------------------------------------
 

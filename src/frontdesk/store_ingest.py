@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from frontdesk.doc_text import source_text
 from frontdesk.errors import InputError
 from frontdesk.loaders import Document, load_document, split_document
 from frontdesk.plugins import Plugin
@@ -149,7 +150,8 @@ def ingest_plugin(
                 metadatas=metas[i : i + batch],
             )
         pause("commit")
-        manifest.commit(DocRecord(src, doc.sha256, len(ids), version, name, doc.title))
+        record = DocRecord(src, doc.sha256, len(ids), version, name, doc.title)
+        manifest.commit(record, source_text(doc))
         store.committed(bump_token(store.client))
         report.chunks_added += len(ids)
         old = docs.get(src)

@@ -78,9 +78,13 @@ class Manifest:
             out[rec.source] = rec
         return out
 
-    def commit(self, record: DocRecord) -> None:
+    def commit(self, record: DocRecord, text: str | None = None) -> None:
+        """Make `record` the live version; `text` is the document as /source shows it."""
         self.coll.upsert(
-            ids=[doc_key(record.source)], embeddings=[_PLACEHOLDER], metadatas=[asdict(record)]
+            ids=[doc_key(record.source)],
+            embeddings=[_PLACEHOLDER],
+            metadatas=[asdict(record)],
+            documents=[text] if text is not None else None,
         )
 
     def remove(self, source: str) -> None:

@@ -9,6 +9,9 @@ Importing this module registers the model backend `fake:<behaviour>`:
 - `fake:down`      raises ConnectionError, like a backend that is not running
 - `fake:script`    pops replies queued with `FakeChatModel.enqueue("...")`
 - `fake:slow`      answers `FakeChatModel.slow_words` words, one every `FakeChatModel.delay` s
+- `fake:tools`     like `script`, and it can call tools (LangChain `bind_tools`): a queued
+                   `{"tool_calls": [{"name": ..., "args": {...}}]}` is a reply calling them;
+                   the tools bound to each call are recorded in `FakeChatModel.bound`
 
 Replies honour the token limit (one word is one token; a cut reply finishes with "length")
 and stop sequences. Every word streamed is counted in `FakeChatModel.emitted`.
@@ -19,10 +22,11 @@ Every call is recorded in `FakeChatModel.calls` as (spec, messages).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any, ClassVar
 
 import numpy as np
@@ -44,7 +48,8 @@ class FakeChatModel(BaseChatModel):
     behaviour: str
     max_tokens: int = 256
     calls: ClassVar[list[tuple[str, list[BaseMessage]]]] = []
-    queue: ClassVar[list[str]] = []
+    queue: ClassVar[list[Any]] = []  # str replies, or dicts with tool_calls (fake:tools)
+    bound: ClassVar[list[list[str]]] = []
     delay: ClassVar[float] = 0.2
     slow_words: ClassVar[int] = 10
     emitted: ClassVar[int] = 0
@@ -55,13 +60,14 @@ class FakeChatModel(BaseChatModel):
         return "fake"
 
     @classmethod
-    def enqueue(cls, *replies: str) -> None:
+    def enqueue(cls, *replies: str | dict[str, Any]) -> None:
         cls.queue.extend(replies)
 
     @classmethod
     def reset(cls) -> None:
         cls.calls.clear()
         cls.queue.clear()
+        cls.bound.clear()
         cls.delay, cls.slow_words, cls.emitted = 0.2, 10, 0
 
     def _reply(self, messages: list[BaseMessage]) -> str:
@@ -78,7 +84,7 @@ class FakeChatModel(BaseChatModel):
             return f"echo: {lines[-1] if lines else ''}"
         if self.behaviour == "slow":
             return " ".join(f"word{i}" for i in range(self.slow_words))
-        if self.behaviour == "script":
+        if self.behaviour in ("script", "tools"):
             with self._lock:
                 return self.queue.pop(0) if self.queue else "no scripted reply left"
         raise ValueError(f"unknown fake behaviour '{self.behaviour}'")
@@ -92,7 +98,22 @@ class FakeChatModel(BaseChatModel):
     ) -> Iterator[ChatGenerationChunk]:
         with self._lock:
             self.calls.append((f"fake:{self.behaviour}", list(messages)))
+            if self.behaviour == "tools":
+                self.bound.append([t["function"]["name"] for t in kwargs.get("tools") or []])
         text = self._reply(messages)
+        if isinstance(text, dict):  # a scripted reply calling tools
+            chunks = [
+                {"name": c["name"], "args": json.dumps(c["args"]), "id": f"call_{i}", "index": i}
+                for i, c in enumerate(text.get("tool_calls", []))
+            ]
+            yield ChatGenerationChunk(
+                message=AIMessageChunk(
+                    content=text.get("content", ""),
+                    tool_call_chunks=chunks,  # type: ignore[arg-type]
+                    response_metadata={"finish_reason": "tool_calls"},
+                )
+            )
+            return
         for seq in stop or []:
             text = text.split(seq, 1)[0]
         words = re.findall(r"\S+\s*", text)
@@ -130,8 +151,18 @@ class FakeChatModel(BaseChatModel):
         return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
 
 
+class FakeToolChatModel(FakeChatModel):
+    """`fake:tools`: a scripted model that can call tools."""
+
+    def bind_tools(self, tools: Sequence[Any], **kwargs: Any) -> Any:
+        from langchain_core.utils.function_calling import convert_to_openai_tool
+
+        return self.bind(tools=[convert_to_openai_tool(t) for t in tools], **kwargs)
+
+
 def _fake(spec: ModelSpec, options: ModelOptions) -> BaseChatModel:
-    return FakeChatModel(behaviour=spec.name, max_tokens=options.max_tokens)
+    kind = FakeToolChatModel if spec.name == "tools" else FakeChatModel
+    return kind(behaviour=spec.name, max_tokens=options.max_tokens)
 
 
 def _probe_fake(spec: ModelSpec) -> tuple[bool, str]:

@@ -17,7 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from frontdesk.answering import has_negation
+from frontdesk import options
+from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
 MIN_KEY_TERMS = 0.7  # share of a claim's new content words that the evidence must hold
@@ -115,6 +116,20 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     return None
 
 
+def left_out(answer: str, question: str, facts: list[str]) -> str | None:
+    """What the question asks for that the evidence gives and the answer leaves out: the number
+    of a "how long", the date of a "when", the option of a "which option" ("Thaw food in the
+    fridge." is true and no answer to how long a chicken takes to thaw)."""
+    kind = question_type(question)
+    typed = kind in ("number", "time")
+    if typed and not has_type(kind, answer) and any(has_type(kind, f) for f in facts):
+        return f"it leaves out the {kind} the evidence gives"
+    wants = options.asks_for_option(question) and not options.flags(answer)
+    if wants and any(options.defined(f) for f in facts):
+        return "it leaves out the option the evidence gives"
+    return None
+
+
 def quote(facts: list[str]) -> str:
     """The evidence itself as the answer."""
     return "“" + " ".join(facts) + "”"
@@ -132,6 +147,9 @@ def verify(answer: str, question: str, facts: list[str]) -> Verdict:
             kept.append(claim)
         else:
             problems.append(f"“{claim[:60]}”: {why}")
+    missing = left_out(" ".join(kept), question, facts)
+    if missing:  # true, but not what was asked: the evidence holds it, so show the evidence
+        return Verdict(quote(facts), False, True, [*problems, missing])
     if not problems and kept:
         return Verdict(answer.strip(), True, False, [])
     if kept and any(content_words(_YES_NO.sub("", c)) for c in kept):

@@ -21,7 +21,9 @@ ASK = {
 PROTECTED = [
     ("GET", "/v1/models"),
     ("POST", "/v1/chat/completions"),
+    ("POST", "/v1/admin/reload"),
     ("GET", "/v1/threads"),
+    ("GET", "/v1/stats"),
     ("GET", "/v1/threads/some-thread"),
     ("GET", "/source/kitchen/steak.md"),
     ("GET", "/"),
@@ -193,6 +195,12 @@ def test_keyless_mode_refuses_cross_site_and_foreign_hosts(keyless: Any) -> None
     for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
         r = httpx.post(url, content=b'{"model": "frontdesk"}', headers={"Content-Type": ctype})
         assert r.status_code == 403, ctype
+    # Nor can another site make the server reload its plugins.
+    reload = f"{keyless.url}/v1/admin/reload"
+    assert httpx.post(reload, json={}, headers={"Origin": "http://evil.example"}).status_code == 403
+    assert (
+        httpx.post(reload, content=b"{}", headers={"Content-Type": "text/plain"}).status_code == 403
+    )
     # The page's own requests (same origin) pass.
     same = {"Origin": keyless.url, "Sec-Fetch-Site": "same-origin"}
     assert httpx.post(url, json=ASK, headers=same, timeout=60).status_code == 200

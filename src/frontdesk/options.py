@@ -1,0 +1,54 @@
+"""Reference documentation's structure: option entries and the lines that are not sentences.
+
+Man pages and CLI references define each option in an entry: a heading line naming the option
+("-n, --dry-run", "-m <msg>, --message=<msg>") and its description below it. answering.py joins
+the two into one candidate sentence; this module says which candidates are such entries, which
+options they define, and whether a question asks for an option, so that "Which git clean option
+only shows what would be removed?" and "What does git commit --amend do?" are answered by the
+option's own entry rather than by any sentence that repeats the question's words.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A flag where a word could start: -n, --dry-run, --max-count=<n>, -<number>.
+_FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z0-9<][\w<>-]*)")
+_NEGATIVE = re.compile(r"-\d+(?:[.,]\d+)?")  # -18 °C is a number, not an option
+# An entry's heading: options, their arguments and commas, up to where the description begins.
+_ENTRY = re.compile(
+    r"^\s*((?:--?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?(?:,\s+|\s+(?=--?[A-Za-z0-9<])))*"
+    r"--?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?)(?=\s|$)"
+)
+# "GIT-CLEAN(1)   Git Manual   GIT-CLEAN(1)": a man page's running header or footer.
+_RUNNING = re.compile(r"^\s*[A-Z][\w.-]*\(\d\w*\)(?:\s+.*)?$|^.*\s[A-Z][A-Z0-9_.-]*\(\d\w*\)\s*$")
+# "OPTIONS", "SEE ALSO": a section title in capitals, not a statement.
+_SECTION = re.compile(r"^\s*[A-Z][A-Z0-9 ,&/()-]{2,}\s*$")
+_ASKS = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}(?:option|flag|switch|argument)s?\b"
+    r"|\b(?:option|flag|switch)\s+(?:to|for|that|which)\b"
+    r"|^\s*how\s+(?:do|can|should)\s+(?:i|you|we)\b",
+    re.IGNORECASE,
+)
+
+
+def is_title_line(line: str) -> bool:
+    """A running header/footer or a section title: no sentence of the document."""
+    return bool(_RUNNING.match(line) or _SECTION.match(line))
+
+
+def flags(text: str) -> set[str]:
+    """The options a text names (`-D` and `-d` differ; trailing `=<value>` dropped)."""
+    found = {m.split("=")[0].rstrip(".,;:") for m in _FLAG.findall(text)}
+    return {f for f in found if not _NEGATIVE.fullmatch(f)} - {"-", "--"}
+
+
+def defined(sentence: str) -> set[str]:
+    """The options a candidate defines: those in its entry heading, if it starts with one."""
+    m = _ENTRY.match(sentence)
+    return flags(m.group(1)) if m else set()
+
+
+def asks_for_option(question: str) -> bool:
+    """'Which option …', 'what flag …', 'how do I …' (an option is a usual answer)."""
+    return bool(_ASKS.search(question))

@@ -1,0 +1,57 @@
+"""Vectors of knowledge sentences, remembered between answers.
+
+Answer selection embeds the question with every sentence of the retrieved chunks; the chunks
+come from a fixed knowledge base, so the same sentences are embedded again and again. With the
+bundled MiniLM that was most of an answer's own cost (about 0.4 s of 0.45 s per answer with an
+instant model, benchmarks/overhead.py). Sentences are kept per embedder (a test's bag-of-words
+embedder never shares vectors with MiniLM), least recently used dropped first.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import OrderedDict
+
+import numpy as np
+
+from frontdesk.embeddings import Embedder
+
+SIZE = 20_000  # 384 floats each: about 30 MB for MiniLM at the most
+
+_caches: weakref.WeakKeyDictionary[object, _Cache] = weakref.WeakKeyDictionary()
+_guard = threading.Lock()
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.lock = threading.Lock()
+
+
+def _cache_for(embedder: Embedder) -> _Cache:
+    with _guard:
+        cache = _caches.get(embedder)
+        if cache is None:
+            cache = _caches[embedder] = _Cache()
+        return cache
+
+
+def embed(embedder: Embedder, query: str, sentences: list[str]) -> np.ndarray:
+    """`embedder.embed([query, *sentences])`, with the sentences' vectors remembered (the
+    query's is not: a question seldom comes twice)."""
+    cache = _cache_for(embedder)
+    with cache.lock:
+        known = {s: cache.vectors[s] for s in sentences if s in cache.vectors}
+        for s in known:
+            cache.vectors.move_to_end(s)
+    missing = list(dict.fromkeys(s for s in sentences if s not in known))
+    fresh = embedder.embed([query, *missing])
+    found = dict(zip(missing, fresh[1:], strict=True))
+    with cache.lock:
+        for s, v in found.items():
+            cache.vectors[s] = v
+        while len(cache.vectors) > SIZE:
+            cache.vectors.popitem(last=False)
+    rows = [fresh[0], *(known[s] if s in known else found[s] for s in sentences)]
+    return np.stack(rows).astype(np.float32, copy=False)
