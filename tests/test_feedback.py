@@ -235,3 +235,41 @@ def test_feedback_and_thread_edits_are_shared_through_postgres(
     finally:
         a.close()
         b.close()
+
+
+ESPRESSO = [
+    "How do I descale an espresso machine?",
+    "How often should an espresso machine be descaled?",
+    "What descaler suits my espresso machine?",
+    "Can vinegar descale an espresso machine?",
+    "Why descale the espresso machine boiler?",
+    "How long does descaling an espresso machine take?",
+    "Should I descale the espresso machine with citric acid?",
+    "Does a descaled espresso machine make better coffee?",
+    "How do I rinse the espresso machine after descaling?",
+    "When is my espresso machine due for descaling?",
+]
+
+
+def test_corrections_in_feedback_teach_the_router(engine: Engine) -> None:
+    """Users' corrections (down-votes naming the right plugin) refit routing by themselves."""
+    question = "Is it time to descale my espresso machine?"
+
+    def first(eng: Engine, asked: str) -> list[str]:
+        return [p.name for p in eng.route(asked).plugins][:1]
+
+    assert first(engine, question) != ["kitchen"]
+    for n, asked in enumerate(ESPRESSO, 1):
+        answer = final(engine, asked, owner="alice")
+        engine.record_feedback(answer["answer_id"], owner="alice", rating="down", plugin="kitchen")
+        assert engine.learner.wait(120)
+        report = engine.learner.last_report or {}
+        if n < 10:  # the safeguard: too few labels change nothing
+            assert not report.get("kept") and first(engine, question) != ["kitchen"]
+    assert report["kept"], report
+    assert first(engine, question) == ["kitchen"]
+    # The labels are kept with the calibration: a new engine on the same home routes the same.
+    again = Engine(engine.settings, embedder=engine.embedder)
+    assert first(again, question) == ["kitchen"]
+    # The plugins' own examples still go where they went.
+    assert first(again, "When should I prune my roses?") == ["garden"]

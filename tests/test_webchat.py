@@ -464,3 +464,64 @@ def test_phone_width_puts_the_chat_first(browser: Any, server: Any) -> None:
     shot(pg, "phone-drawer-390-light")
     context.close()
     assert console == [], console
+
+
+def test_a_correction_in_the_web_chat_changes_where_the_question_goes(
+    browser: Any, tmp_path: Path
+) -> None:
+    """Issue 12 item 2 end to end: earlier users' corrections plus one given in the web chat
+    reach the safeguard's minimum; the refit that follows sends the same kind of question to
+    the specialist the users named, in the web chat."""
+    from .test_feedback import ESPRESSO
+
+    root = tmp_path / "plugins"
+    for name, (desc, examples, docs) in MINI_PLUGINS.items():
+        write_plugin(root, name, desc, examples, docs)
+    settings = Settings(
+        home=tmp_path / "home",
+        plugins_path=str(root),
+        bundled_plugins=False,
+        entry_point_plugins=False,
+        coordinator_model="fake:echo",
+        default_model="fake:facts",
+        router_llm=False,
+        api_keys="",
+    )
+    engine = Engine(settings, embedder=HashEmbedder())
+    engine.ingest()
+    question = "Is it time to descale my espresso machine?"
+    assert "kitchen" not in [p.name for p in engine.route(question).plugins]
+    for asked in ESPRESSO[:-1]:  # earlier users' corrections, one short of the minimum
+        answer_id = list(engine.stream(asked, owner="local"))[-1].data["answer_id"]
+        engine.record_feedback(answer_id, owner="local", rating="down", plugin="kitchen")
+    assert engine.learner.wait(120) and not (engine.learner.last_report or {}).get("kept")
+
+    with ThreadServer(build_app(engine)) as srv:
+        context = browser.new_context(viewport=SIZES["1280"])
+        page = context.new_page()
+        console = watch(page)
+        page.goto(srv.url + "/")
+        page.wait_for_selector("#question textarea", timeout=60_000)
+        ask(page, ESPRESSO[-1])
+        wait_routes(page, 1)
+        page.locator("#chatbot button[aria-label='Dislike']").last.click()
+        page.wait_for_selector("#feedback-form", state="visible", timeout=WAIT)
+        page.click("#feedback-plugin input")
+        page.get_by_role("option", name="kitchen").click()
+        page.wait_for_selector("[role=option]", state="hidden", timeout=WAIT)
+        page.click("#feedback-send")
+        page.wait_for_selector(
+            "#feedback-note:has-text('should have gone to: kitchen')", timeout=WAIT
+        )
+        assert engine.learner.wait(120)
+        assert (engine.learner.last_report or {}).get("kept"), engine.learner.last_report
+        ask(page, question)
+        wait_routes(page, 2)
+        titles = page.evaluate(
+            "() => [...document.querySelectorAll('#chatbot *')].filter(e => e.childElementCount"
+            " === 0 && /^Route: /.test(e.textContent.trim())).map(e => e.textContent.trim())"
+        )
+        assert "kitchen" not in titles[0] and "kitchen" in titles[1], titles
+        shot(page, "correction-learned-1280-light")
+        context.close()
+    assert console == [], console

@@ -28,6 +28,7 @@ from frontdesk.feedback import FeedbackLog, new_answer_id
 from frontdesk.generation import Generation, answer_finish
 from frontdesk.history import AnswerLog
 from frontdesk.jobs import IngestJobs
+from frontdesk.learning import RoutingLearner
 from frontdesk.memory import Memory
 from frontdesk.models import load_chat_model
 from frontdesk.pg_feedback import PgFeedbackLog
@@ -583,6 +584,12 @@ class Engine:
             plugin=plugin,
             known_plugins=set(self.plugins),
         )
+        if rating == "down" and plugin and self.settings.learn_from_feedback:
+            self.learner.correction_added()  # a routing label (learning.py)
+
+    @cached_property
+    def learner(self) -> RoutingLearner:
+        return RoutingLearner(self)
 
     def rename_thread(self, thread_id: str, title: str, owner: str = LOCAL_OWNER) -> None:
         """Give one of the owner's threads another title (NotFoundError for anyone else's)."""

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     escalate: bool = Field(
         default=True, description="Send ungrounded specialist answers to the coordinator."
     )
+    learn_from_feedback: bool = Field(
+        default=True,
+        description="Refit routing from users' corrections (a down-vote naming the plugin that "
+        "should have answered); kept only when held-out corrections route no worse.",
+    )
     off_topic: str = Field(
         default="answer",
         pattern=r"(?i)^(answer|decline)$",
