@@ -52,7 +52,14 @@ def _gradio_respond(url: str, question: str) -> str:
             if line.startswith("data:") and line[5:].strip() not in ("", "null"):
                 data = json.loads(line[5:])
                 if isinstance(data, list) and data and isinstance(data[0], list):
-                    last = data[0][1]["content"]  # [question, answer, route, sources...]
+                    # [question, route fold-out, answer, sources...]: the answer is the
+                    # assistant message without a fold-out title.
+                    said = [
+                        m["content"]
+                        for m in data[0]
+                        if m["role"] == "assistant" and not (m.get("metadata") or {}).get("title")
+                    ]
+                    last = said[-1] if said else last
     assert last is not None
     if isinstance(last, list):  # Gradio 6 sends message content as typed parts
         return "".join(part.get("text", "") for part in last)

@@ -258,7 +258,7 @@ def test_an_ollama_model_without_tool_support_falls_back_to_the_pre_step(
 def test_tool_calls_reach_the_cli_json_the_api_and_the_web_chat_fold_out(
     kitchen: Callable[..., Engine], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
 ) -> None:
-    from frontdesk_ui.app import annotations
+    from frontdesk_ui.render import route_message
 
     eng = kitchen()
     monkeypatch.setattr(cli, "_engine", lambda: eng)
@@ -288,7 +288,7 @@ def test_tool_calls_reach_the_cli_json_the_api_and_the_web_chat_fold_out(
     (call,) = body["frontdesk"]["route"]["tools"]
     assert call["arguments"] == CONVERT["args"] and "356 °F" in call["result"]
 
-    fold_out = annotations(body["frontdesk"]["route"], [])[0]["content"]
+    fold_out = route_message(body["frontdesk"]["route"])["content"]
     assert "tool convert_units(value=180, from_unit=&#x27;C&#x27;" in fold_out
     assert "→ 180 °C is 356 °F" in fold_out
 

@@ -324,8 +324,12 @@ def select(
         for i in np.lexsort((-scores, ~own))  # own entries first, then by score
     ]
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
-    # low for short questions such as "When was retirement?") would decline it before the gate.
-    relevant = scoped or max(hit.score for hit in hits) >= MIN_RETRIEVAL
+    # low for short questions such as "When was retirement?") would decline it before the gate
+    # — as long as the document shares a word with it; one that shares none is not about it.
+    relevant = max(hit.score for hit in hits) >= MIN_RETRIEVAL or (
+        scoped
+        and bool(set(content_words(question)) & set(content_words(" ".join(h.text for h in hits))))
+    )
     return Selection(ranked, confidence, relevant and confidence >= model.threshold)
 
 

@@ -4,11 +4,16 @@ and every replica sees the same corrections."""
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
+from frontdesk.errors import MemoryUnavailable
 from frontdesk.feedback import NONE_PLUGIN, Ratings
+from frontdesk.pg_history import RECORD_TIMEOUT
 from frontdesk.pgpool import retry
+
+log = logging.getLogger(__name__)
 
 SCHEMA = [
     """CREATE TABLE IF NOT EXISTS frontdesk_answer_refs (
@@ -29,22 +34,30 @@ class PgFeedbackLog(Ratings):
         for statement in SCHEMA:
             self._run(statement)
 
-    def _run(self, sql: str, args: tuple[Any, ...] = ()) -> list[dict[str, Any]]:
+    def _run(
+        self, sql: str, args: tuple[Any, ...] = (), timeout: float | None = None
+    ) -> list[dict[str, Any]]:
         def go() -> list[dict[str, Any]]:
-            with self.pool.connection() as conn, conn.transaction():
+            with self.pool.connection(timeout=timeout) as conn, conn.transaction():
                 cur = conn.execute(sql, args)
                 return list(cur.fetchall()) if cur.description else []
 
         return retry(go, "feedback (Postgres)")
 
     def _remember(self, row: tuple[Any, ...]) -> None:
-        self._run(
-            "INSERT INTO frontdesk_answer_refs (answer_id, ts, owner, thread_id, question, plugins,"
-            " mode) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (answer_id) DO UPDATE SET"
-            " ts = excluded.ts, question = excluded.question, plugins = excluded.plugins,"
-            " mode = excluded.mode",
-            row,
-        )
+        # The answer is already made: Postgres being away costs the feedback on this one
+        # answer (it cannot be rated), never the caller the answer.
+        try:
+            self._run(
+                "INSERT INTO frontdesk_answer_refs (answer_id, ts, owner, thread_id, question,"
+                " plugins, mode) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (answer_id) DO"
+                " UPDATE SET ts = excluded.ts, question = excluded.question,"
+                " plugins = excluded.plugins, mode = excluded.mode",
+                row,
+                timeout=RECORD_TIMEOUT,
+            )
+        except MemoryUnavailable as exc:
+            log.warning("answer %s cannot be rated (not remembered): %s", row[0], exc)
 
     def _store(
         self, answer_id: str, owner: str, rating: str, reason: str | None, plugin: str | None
