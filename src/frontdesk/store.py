@@ -17,6 +17,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from frontdesk import query_vectors
 from frontdesk.embeddings import ChromaEmbeddings, Embedder
 from frontdesk.errors import BackendError, InputError
 from frontdesk.plugins import Plugin
@@ -393,7 +394,7 @@ class KnowledgeStore:
         if vector is None:
             if not query:
                 raise InputError("search needs a query")
-            vector = self.embedder.embed([query])[0]
+            vector = query_vectors.embed_one(self.embedder, query)  # routing embedded it
         k = max(1, k)
         if not query or self.settings.retrieval == "embedding":
             return [_hit(plugin, *row) for row in self._query(plugin, vector, k, document)]
