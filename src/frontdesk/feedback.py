@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.errors import InputError
+from frontdesk.sqlite_logs import fast_commits
 
 RATINGS = ("up", "down")
 NONE_PLUGIN = "none"  # "no specialist should have answered": the general model
@@ -111,6 +112,7 @@ class FeedbackLog(Ratings):
         self._lock = threading.Lock()
         with self._lock:
             self._db.execute("PRAGMA foreign_keys = ON")
+            fast_commits(self._db)  # a commit per answer: no fsync wait (see sqlite_logs.py)
             self._db.executescript(SCHEMA)
 
     def _remember(self, row: tuple[Any, ...]) -> None:

@@ -13,6 +13,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from frontdesk.sqlite_logs import fast_commits
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS threads (
     thread_id TEXT PRIMARY KEY, title TEXT NOT NULL, created REAL NOT NULL, updated REAL NOT NULL,
@@ -39,6 +41,7 @@ class AnswerLog:
         self._db = sqlite3.connect(str(path), check_same_thread=False)
         self._lock = threading.Lock()
         with self._lock:
+            fast_commits(self._db)  # a commit per answer: no fsync wait (see sqlite_logs.py)
             self._db.executescript(SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(threads)")}
             if "owner" not in columns:  # a log written before threads had owners

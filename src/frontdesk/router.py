@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from frontdesk import query_vectors
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
@@ -260,7 +261,10 @@ class Router:
         if not self.profiles:
             return Route([], "coordinator", "no plugins are installed", seconds=0.0)
         parts = segments(question)
-        vectors = self.embedder.embed([question, *parts])
+        if parts:
+            vectors = self.embedder.embed([question, *parts])
+        else:  # shared with retrieval and answer selection (query_vectors.py)
+            vectors = query_vectors.embed_one(self.embedder, question)[None, :]
         whole = self.score_vector(vectors[0])
         if self.vetoed(vectors[0], whole[0].score):
             reason = "a correction says no plugin fits questions like this one"

@@ -15,6 +15,7 @@ from collections import OrderedDict
 
 import numpy as np
 
+from frontdesk import query_vectors
 from frontdesk.embeddings import Embedder
 
 SIZE = 20_000  # 384 floats each: about 30 MB for MiniLM at the most
@@ -46,7 +47,10 @@ def embed(embedder: Embedder, query: str, sentences: list[str]) -> np.ndarray:
         for s in known:
             cache.vectors.move_to_end(s)
     missing = list(dict.fromkeys(s for s in sentences if s not in known))
-    fresh = embedder.embed([query, *missing])
+    if missing:
+        fresh = embedder.embed([query, *missing])
+    else:  # the vector routing and retrieval used, the same as embed([query]) gives
+        fresh = query_vectors.embed_one(embedder, query)[None, :]
     found = dict(zip(missing, fresh[1:], strict=True))
     with cache.lock:
         for s, v in found.items():

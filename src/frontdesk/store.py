@@ -17,11 +17,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from frontdesk import query_vectors
 from frontdesk.embeddings import ChromaEmbeddings, Embedder
 from frontdesk.errors import BackendError, InputError
 from frontdesk.plugins import Plugin
 from frontdesk.retrieval import KeywordIndexes
 from frontdesk.settings import Settings
+from frontdesk.store_freshness import CatalogueWatch
 from frontdesk.store_manifest import (
     STATE_COLLECTION,
     DocRecord,
@@ -126,6 +128,7 @@ class KnowledgeStore:
         self.keywords = KeywordIndexes()  # built lazily, per plugin (see retrieval.py)
         self.client = self._open()
         self._token = read_token(self.client)
+        self._watch = None if settings.chroma_url else CatalogueWatch(settings.home / "chroma")
         if not settings.chroma_url:
             self._sync_local(self._token)
             if settings.store_probe:
@@ -173,8 +176,13 @@ class KnowledgeStore:
 
     def refresh(self) -> bool:
         """Pick up another process's ingest (one cheap read); True when the store changed."""
+        signature = self._watch.signature() if self._watch else ()
+        if self._watch and self._watch.unchanged(signature):
+            return False  # the catalogue file is untouched since the token was last read
         token = read_token(self.client)
         if token == self._token:
+            if self._watch:  # trusted only once this process is at that token
+                self._watch.read_at(signature)
             return False
         with self._lock:
             if not self.settings.chroma_url:
@@ -386,7 +394,7 @@ class KnowledgeStore:
         if vector is None:
             if not query:
                 raise InputError("search needs a query")
-            vector = self.embedder.embed([query])[0]
+            vector = query_vectors.embed_one(self.embedder, query)  # routing embedded it
         k = max(1, k)
         if not query or self.settings.retrieval == "embedding":
             return [_hit(plugin, *row) for row in self._query(plugin, vector, k, document)]
