@@ -109,3 +109,41 @@ def test_an_unreadable_cache_file_is_only_slower(settings: Settings) -> None:
     (settings.home / "cache" / routing_cache.FILE).write_bytes(b"not a numpy file")
     second = Engine(settings, embedder=HashEmbedder())
     assert np.array_equal(_summaries(second), made)
+
+
+def test_the_store_probe_is_skipped_only_for_the_files_it_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+
+    import chromadb
+
+    from frontdesk import store_probe
+
+    from .test_store_health import vector_segment_dir
+
+    path = tmp_path / "chroma"
+    client = chromadb.PersistentClient(path=str(path))
+    names = ["frontdesk-bad", "frontdesk-good"]
+    for name in names:
+        coll = client.get_or_create_collection(name, embedding_function=None)
+        vectors = np.random.default_rng(0).normal(size=(1264, 8)).astype("float32")
+        coll.add(ids=[str(i) for i in range(1264)], embeddings=vectors.tolist())
+    real = store_probe.probe
+    runs: list[list[str]] = []
+
+    def counted(where: Path, which: list[str]) -> dict[str, str]:
+        runs.append(which)
+        return real(where, which)
+
+    monkeypatch.setattr(store_probe, "probe", counted)
+    mark = tmp_path / "cache" / "store_probe"
+    assert store_probe.probe_cached(path, names, mark) == {} and len(runs) == 1
+    assert store_probe.probe_cached(path, names, mark) == {} and len(runs) == 1  # files unchanged
+    level0 = vector_segment_dir(tmp_path, "frontdesk-bad") / "data_level0.bin"
+    st = level0.stat()
+    level0.write_bytes(np.random.default_rng(7).bytes(st.st_size))
+    os.utime(level0, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    problems = store_probe.probe_cached(path, names, mark)
+    assert len(runs) == 2 and list(problems) == ["frontdesk-bad"]
+    assert store_probe.probe_cached(path, names, mark) == problems  # a bad probe is not kept
