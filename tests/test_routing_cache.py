@@ -145,5 +145,7 @@ def test_the_store_probe_is_skipped_only_for_the_files_it_read(
     level0.write_bytes(np.random.default_rng(7).bytes(st.st_size))
     os.utime(level0, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
     problems = store_probe.probe_cached(path, names, mark)
-    assert len(runs) == 2 and list(problems) == ["frontdesk-bad"]
+    assert runs[1:] == [["frontdesk-bad"]]  # only the collection whose files changed
+    assert list(problems) == ["frontdesk-bad"]
     assert store_probe.probe_cached(path, names, mark) == problems  # a bad probe is not kept
+    assert runs[2:] == [["frontdesk-bad"]]
