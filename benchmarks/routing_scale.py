@@ -106,10 +106,23 @@ def chroma_server(path: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("chroma server did not start")
 
 
+def _settings(root: Path, url: str | None) -> Any:
+    from frontdesk.settings import Settings
+
+    extra: dict[str, Any] = {"chroma_url": url} if url else {}
+    return Settings(
+        home=root / "home",
+        plugins_path=str(root / "plugins"),
+        bundled_plugins=False,
+        entry_point_plugins=False,
+        router_llm=False,
+        **extra,
+    )
+
+
 def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> dict[str, Any]:
     from frontdesk.embeddings import MiniLMEmbedder
     from frontdesk.engine import Engine
-    from frontdesk.settings import Settings
 
     data, domains = load()
     plugins = specs(n)
@@ -123,14 +136,7 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
         if (intent_domain[i] if n <= 10 else i) in labels
     ]
     test = random.Random(3).sample(test, min(questions, len(test)))
-    settings = Settings(
-        home=tmp / "home",
-        plugins_path=str(tmp / "plugins"),
-        bundled_plugins=False,
-        entry_point_plugins=False,
-        router_llm=False,
-        **({"chroma_url": url} if url else {}),  # type: ignore[arg-type]
-    )
+    settings = _settings(tmp, url)
     emb = MiniLMEmbedder(cache_dir=cache)
     engine = Engine(settings, embedder=emb)
     started = time.perf_counter()
@@ -179,20 +185,12 @@ def prepared(n: int, root: Path, url: str | None, questions: int) -> dict[str, A
     with the other venv's python)."""
     from frontdesk.embeddings import MiniLMEmbedder
     from frontdesk.engine import Engine
-    from frontdesk.settings import Settings
 
     data, domains = load()
     plugins = specs(n)
     if not (root / "plugins").exists():
         write(root / "plugins", plugins)
-    settings = Settings(
-        home=root / "home",
-        plugins_path=str(root / "plugins"),
-        bundled_plugins=False,
-        entry_point_plugins=False,
-        router_llm=False,
-        **({"chroma_url": url} if url else {}),  # type: ignore[arg-type]
-    )
+    settings = _settings(root, url)
     emb = MiniLMEmbedder(cache_dir=Path(tempfile.gettempdir()) / "frontdesk-bench-onnx")
     emb.embed(["warm up"])
     if not (root / "home" / "chroma").exists() or url:
