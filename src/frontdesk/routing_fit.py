@@ -299,12 +299,13 @@ def _needs_fit(calib: Calibration | None, plugins: list[Plugin], mark: str) -> b
 
 def engine_router(engine: Any) -> Router:
     """The router of an engine: summaries loaded, calibration fitted when missing or stale."""
-    from frontdesk import routing_summaries
+    from frontdesk import routing_cache
 
     plugins = list(engine.plugins.values())
     home = engine.settings.home
     cache = home / "cache" / "anchors.sqlite"
-    summaries = routing_summaries.load(engine.store, [p.name for p in plugins]) if plugins else {}
+    names = [p.name for p in plugins]
+    summaries = routing_cache.load(engine.store, names, home) if plugins else {}
     state = getattr(engine, "state", None)  # Postgres with FRONTDESK_MEMORY_URL (shared_state)
     calib = load_calibration(home, state)
     labels = calib.labels if calib else []
@@ -318,10 +319,10 @@ def engine_router(engine: Any) -> Router:
 
 def refit_engine(engine: Any, extra_labels: Labels = ()) -> dict[str, Any]:
     """Engine.refit_routing: refit with the labels; saved and used only if kept."""
-    from frontdesk import routing_summaries
+    from frontdesk import routing_cache
 
     plugins = list(engine.plugins.values())
-    summaries = routing_summaries.load(engine.store, [p.name for p in plugins])
+    summaries = routing_cache.load(engine.store, [p.name for p in plugins], engine.settings.home)
     cache = engine.settings.home / "cache" / "anchors.sqlite"
     calib, report = refit(plugins, engine.embedder, extra_labels, summaries, cache)
     if calib is not None:
@@ -342,7 +343,8 @@ def plugin_overlaps(engine: Any) -> list[dict[str, Any]]:
         calib = load_calibration(engine.settings.home, state)
     if calib is not None and "overlaps" in calib.report:
         return list(calib.report["overlaps"])
-    from frontdesk import routing_summaries
+    from frontdesk import routing_cache
 
-    summaries = routing_summaries.load(engine.store, [p.name for p in plugins])
+    home = engine.settings.home
+    summaries = routing_cache.load(engine.store, [p.name for p in plugins], home)
     return list(auto_fit(plugins, engine.embedder, summaries).report["overlaps"])

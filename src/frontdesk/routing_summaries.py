@@ -78,11 +78,29 @@ def update(store: Any, plugin: str) -> np.ndarray:
 
 def load(store: Any, plugins: list[str]) -> dict[str, np.ndarray]:
     """Every plugin's centroids (one read); made again where the documents changed."""
+    return load_checked(store, plugins)[0]
+
+
+def _names_mark(plugins: list[str]) -> str:
+    return hashlib.sha1("\n".join(sorted(plugins)).encode()).hexdigest()[:16]
+
+
+def load_checked(store: Any, plugins: list[str]) -> tuple[dict[str, np.ndarray], str | None]:
+    """(centroids by plugin, the store token they are known current at, or None).
+
+    Checking a summary against its plugin's documents costs a store read per plugin. Once every
+    plugin has been checked at a store token, the token is written on the summaries collection,
+    so the next start-up (of any replica sharing the store) at that token reads the summaries
+    alone: a commit changes the token, and the first router built after it checks again.
+    """
+    token = store._token  # the store's caches (manifests) are at least this recent
+    mark = _names_mark(plugins)
     try:
-        got = _collection(store).get(include=["embeddings", "metadatas"])
+        coll = _collection(store)
+        got = coll.get(include=["embeddings", "metadatas"])
     except Exception as exc:  # routing goes on without knowledge rather than failing
         log.warning("knowledge summaries unavailable (%s); routing without them", exc)
-        return {}
+        return {}, None
     rows: dict[str, list[np.ndarray]] = {}
     marks: dict[str, str] = {}
     embeddings = got["embeddings"] if got["embeddings"] is not None else []
@@ -90,7 +108,12 @@ def load(store: Any, plugins: list[str]) -> dict[str, np.ndarray]:
         name = str(meta["plugin"])
         rows.setdefault(name, []).append(np.asarray(vec, dtype=np.float32))
         marks[name] = str(meta["fingerprint"])
-    out: dict[str, np.ndarray] = {}
+    seen = coll.metadata or {}
+    if token and seen.get("verified") == token and seen.get("plugins") == mark:
+        out = {n: np.vstack(rows[n]) for n in plugins if n in rows and n not in store.broken}
+        return out, None if store.broken else token
+    out = {}
+    complete = not any(name in store.broken for name in plugins)
     for name in plugins:
         if name in store.broken:
             continue
@@ -98,13 +121,21 @@ def load(store: Any, plugins: list[str]) -> dict[str, np.ndarray]:
             live = {r.version for r in store.manifest(name).values()}
             if not live:
                 continue
-            if marks.get(name) != fingerprint(live):
-                out[name] = update(store, name)
-            else:
+            cents = update(store, name) if marks.get(name) != fingerprint(live) else None
+            if cents is None:
                 out[name] = np.vstack(rows[name])
+            elif len(cents):
+                out[name] = cents
         except Exception as exc:  # one broken store must not take routing down
             log.warning("plugin '%s': no knowledge summary (%s)", name, exc)
-    return out
+            complete = False
+    if not (complete and token):
+        return out, None
+    try:
+        coll.modify(metadata={"verified": token, "plugins": mark})
+    except Exception as exc:  # only the next start-up is slower
+        log.warning("knowledge summaries: freshness mark not written (%s)", exc)
+    return out, token
 
 
 def refresh(store: Any, plugin: str) -> None:

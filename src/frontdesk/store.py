@@ -162,13 +162,14 @@ class KnowledgeStore:
 
     def _probe(self) -> None:
         """Mark plugins whose index files cannot be read (without reading them here)."""
-        from frontdesk.store_probe import probe
+        from frontdesk.store_probe import probe_cached
 
         path = self.settings.home / "chroma"
         if not any(p.is_dir() for p in path.iterdir()):
             return  # no index files yet: nothing that could crash
         names = [c.name for c in self.client.list_collections() if c.name != STATE_COLLECTION]
-        for name, problem in probe(path, names).items():
+        mark = self.settings.home / "cache" / "store_probe"  # the last clean probe's files
+        for name, problem in probe_cached(path, names, mark).items():
             plugin = name.removeprefix("frontdesk-").removesuffix(".docs")
             self.broken.setdefault(plugin, f"{name}: {problem}")
 
