@@ -9,8 +9,9 @@ os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["ANONYMIZED_TELEMETRY"] = "False"
 os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"
 
-from collections.abc import Callable  # noqa: E402
+from collections.abc import Callable, Iterator  # noqa: E402
 from pathlib import Path  # noqa: E402
+from typing import Any  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -102,3 +103,12 @@ def engine(make_settings: Callable[..., Settings]) -> Engine:
     eng = Engine(make_settings(), embedder=HashEmbedder())
     eng.ingest()
     return eng
+
+
+@pytest.fixture
+def keyed(make_settings: Callable[..., Settings]) -> Iterator[Any]:
+    """A server on scripted models that wants a key: KEY_A and KEY_B (security/attack.py)."""
+    from .security.attack import KEY_A, KEY_B, fake_server
+
+    with fake_server(make_settings, api_keys=f"{KEY_A},{KEY_B}") as srv:
+        yield srv

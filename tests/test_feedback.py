@@ -4,7 +4,7 @@ owner checks, corrections as routing labels, and `POST /v1/feedback` over a real
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +16,7 @@ from frontdesk.errors import InputError, NotFoundError
 from frontdesk.settings import Settings
 
 from .pg import PgServer, postgres  # noqa: F401  (the module-scoped fixture)
-from .security.attack import fake_server
-
-KEY_A, KEY_B = "sk-alice-0123456789", "sk-bob-9876543210"
+from .security.attack import KEY_A, KEY_B, bearer
 
 
 def final(
@@ -125,16 +123,6 @@ def test_stats_this_server_and_all_history(make_settings: Callable[..., Settings
     server.delete_thread("gone")
     assert server.stats(since_start=True)["answers"] == 1
     assert server.stats(since_start=False)["answers"] == 2
-
-
-@pytest.fixture
-def keyed(make_settings: Callable[..., Settings]) -> Iterator[Any]:
-    with fake_server(make_settings, api_keys=f"{KEY_A},{KEY_B}") as srv:
-        yield srv
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def test_feedback_endpoint(keyed: Any) -> None:

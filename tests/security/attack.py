@@ -21,6 +21,12 @@ from frontdesk.testing import HashEmbedder
 
 from ..servers import ThreadServer
 
+KEY_A, KEY_B = "sk-alice-0123456789", "sk-bob-9876543210"  # two keys: two owners
+
+
+def bearer(key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {key}"}
+
 
 def file_data(path: str | Path) -> dict[str, Any]:
     return {"path": str(path), "meta": {"_type": "gradio.FileData"}}

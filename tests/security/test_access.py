@@ -11,9 +11,8 @@ import pytest
 
 from frontdesk.settings import Settings
 
-from .attack import fake_server, gradio_call
+from .attack import KEY_A, KEY_B, bearer, fake_server, gradio_call
 
-KEY_A, KEY_B = "sk-alice-0123456789", "sk-bob-9876543210"
 ASK = {
     "model": "frontdesk",
     "messages": [{"role": "user", "content": "How long should I rest a steak?"}],
@@ -39,20 +38,10 @@ PROTECTED = [
 ]
 
 
-@pytest.fixture
-def keyed(make_settings: Callable[..., Settings]) -> Iterator[Any]:
-    with fake_server(make_settings, api_keys=f"{KEY_A},{KEY_B}") as srv:
-        yield srv
-
-
 def from_address(n: int) -> httpx.Client:
     """A client calling from its own loopback address (127.0.0.n): failed sign-ins are counted
     per address, so each test's guesses are its own."""
     return httpx.Client(transport=httpx.HTTPTransport(local_address=f"127.0.0.{n}"), timeout=60)
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
 
 
 def login(url: str, key: str, client: httpx.Client | None = None) -> httpx.Response:

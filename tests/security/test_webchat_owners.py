@@ -3,27 +3,11 @@ rename, regenerate, edit, rate or open the sources of a thread it did not start.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
-import pytest
 
-from frontdesk.settings import Settings
-
-from .attack import fake_server, gradio_call
-
-KEY_A, KEY_B = "sk-alice-0123456789", "sk-bob-9876543210"
-
-
-@pytest.fixture
-def keyed(make_settings: Callable[..., Settings]) -> Iterator[Any]:
-    with fake_server(make_settings, api_keys=f"{KEY_A},{KEY_B}") as srv:
-        yield srv
-
-
-def bearer(key: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {key}"}
+from .attack import KEY_A, KEY_B, bearer, gradio_call
 
 
 def test_new_web_endpoints_respect_thread_owners(keyed: Any) -> None:
