@@ -168,6 +168,15 @@ def _figures(sims: np.ndarray, rank: np.ndarray, gold: np.ndarray, t: Thresholds
     return out
 
 
+def thresholds_keeping(best: np.ndarray, keep: float) -> Thresholds:
+    """Thresholds from in-scope questions' best scores: `keep` of them stay routed (reject),
+    and the lowest quarter of them is asked to confirm (accept)."""
+    return Thresholds(
+        reject=round(float(np.quantile(best, 1 - keep)), 4),
+        accept=round(float(np.quantile(best, 0.25)), 4),
+    )
+
+
 def fit(
     plugins: list[Plugin],
     embedder: Embedder,
@@ -215,10 +224,7 @@ def fit(
     kept = best_sim[inscope]
     notes = []
     if len(kept) >= MIN_FOR_THRESHOLDS:
-        default = Thresholds(
-            reject=round(float(np.quantile(kept, 1 - keep)), 4),
-            accept=round(float(np.quantile(kept, 0.25)), 4),
-        )
+        default = thresholds_keeping(kept, keep)
     else:
         default = Thresholds()
         notes.append(

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from frontdesk.calibration import Calibration, fit_model, load_calibration
+from frontdesk.calibration import Calibration, fit_model, load_calibration, thresholds_keeping
 from frontdesk.embeddings import Embedder
 from frontdesk.plugins import Plugin
 from frontdesk.router import SHARPNESS, Router, Thresholds
@@ -90,10 +90,7 @@ def auto_fit(
     best = sims.max(1) if len(sims) else np.zeros(0)
     notes: list[str] = []
     if len(best) >= MIN_AUTO:
-        default = Thresholds(
-            reject=round(float(np.quantile(best, 1 - AUTO_KEEP)), 4),
-            accept=round(float(np.quantile(best, 0.25)), 4),
-        )
+        default = thresholds_keeping(best, AUTO_KEEP)
     else:
         default = Thresholds()
         notes.append(
