@@ -87,6 +87,21 @@ def test_the_rewrite_reaches_back_through_a_stored_thread(engine: Engine) -> Non
     assert answer.route["standalone"] == "Did Albert Einstein have any children?"
 
 
+def test_what_about_reaches_past_a_conditional_follow_up_to_the_question_it_modified() -> None:
+    # Seen in the CLI: water tomatoes -> "and if they are in pots?" -> "and the hydrangeas?" was
+    # rewritten "What if tomatoes are in pots, about the hydrangeas?" and answered about tomatoes.
+    earlier = ["How often should I water tomatoes?", "What if tomatoes are in pots?"]
+    assert (
+        rewrite("And what about the hydrangeas?", earlier[-1], earlier)
+        == "How often should I water the hydrangeas?"
+    )
+
+
+def test_what_about_never_glues_the_new_topic_onto_the_old_question() -> None:
+    out = rewrite("What about the hydrangeas?", "What if tomatoes are in pots?")
+    assert "tomatoes" not in out and "hydrangeas" in out
+
+
 def test_topic_is_the_name_or_the_object() -> None:
     assert topic("What is the capital of Peru?") == "Peru"
     assert topic("How long should I rest a steak after cooking?") == "a steak"

@@ -46,6 +46,10 @@ _AUX = re.compile(
 _BE = {"is", "are", "was", "were"}
 _SUBJECT = re.compile(r"^(?:i|you|we|one)\s+", re.IGNORECASE)
 _CUT = re.compile(rf"\s+{_PREPOSITION}\s+.*$", re.IGNORECASE)
+_IF = re.compile(
+    r"^if\s+(?:the\s+|my\s+|your\s+)?(?P<x>\w[\w\s'-]*?)\s+(?:is|are|was|were|do|does|did|have|has|get|gets)\b",
+    re.IGNORECASE,
+)
 _PROPER = re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
 
 
@@ -149,6 +153,9 @@ def topic(question: str) -> str:
     names = names_in(question)
     if names:
         return names[0]
+    conditional = _IF.match(rest)
+    if conditional:  # "what if tomatoes are in pots": the subject of the if-clause
+        return conditional.group("x")
     had_subject = bool(_SUBJECT.match(rest))
     rest = _SUBJECT.sub("", rest)
     words = rest.split()
@@ -197,6 +204,19 @@ def is_followup(question: str) -> bool:
     )
 
 
+def _about(new: str, previous: str, earlier: Sequence[str]) -> str:
+    """ "What about X?": the question the thread asked, with X in place of its topic. A
+    conditional follow-up ("What if tomatoes are in pots?") only modified the question before
+    it, so the latest question that is not one is preferred."""
+    candidates = [previous, *[e for e in reversed(earlier) if e.strip() != previous]]
+    usable = [(c, topic(c)) for c in candidates]
+    usable = [(c, t) for c, t in usable if _looks_like_noun_phrase(t) and t in c]
+    plain = [(c, t) for c, t in usable if not re.match(r"^(?:what|and)\s+if\b", c, re.I)]
+    for question, subject in plain or usable:
+        return _sentence(question.replace(subject, new, 1))
+    return _sentence(f"What about {new}")
+
+
 def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     """The follow-up as a question that stands on its own, from the previous question (and,
     for a pronoun the previous question gives nothing for, the latest name in `earlier`)."""
@@ -208,10 +228,7 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
         subject = names[0] if names else ""
     about = _ABOUT.match(q)
     if about:
-        new = about.group("x")
-        if subject and subject in prev:
-            return _sentence(prev.replace(subject, new, 1))
-        return _sentence(f"{prev.rstrip('?')}, about {new}")
+        return _about(about.group("x"), prev, earlier)
     if _WHY.match(q):
         rest = _WH.sub("", _LEAD.sub("", prev))
         if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"
