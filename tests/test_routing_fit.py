@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -205,3 +207,65 @@ def test_plugin_overlaps_for_check_and_eval(overlapping: Engine) -> None:
 
     lines = format_overlaps(plugin_overlaps(overlapping))
     assert any("'garden' route to 'git'" in line and "prune tomato" in line for line in lines)
+
+
+def test_answers_and_reloads_go_on_while_a_refit_runs(
+    eng: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A refit from feedback held the engine's lock throughout: every turn waited at routing
+    and a reload waited too. Here the real refit is held at its start until the test lets go."""
+    from frontdesk import routing_fit
+
+    started, release = threading.Event(), threading.Event()
+    real_refit = routing_fit.refit
+
+    def held_refit(*args: Any, **kwargs: Any) -> Any:
+        started.set()
+        release.wait(60)
+        return real_refit(*args, **kwargs)
+
+    monkeypatch.setattr(routing_fit, "refit", held_refit)
+    labels: list[tuple[str, str | None]] = [(f"weekend getaway {i}", "travel") for i in range(12)]
+    refit = threading.Thread(target=eng.refit_routing, args=(labels,), daemon=True)
+    _ = eng.runner  # the graph exists before the refit starts, as on a serving engine
+    refit.start()
+    assert started.wait(30)
+    done: list[str] = []
+
+    def ask_and_reload() -> None:
+        answer = eng.ask("question on my balance and transfer")
+        done.append(answer.route["plugins"][0]["name"])
+        eng.reload_plugins()
+        done.append("reloaded")
+
+    worker = threading.Thread(target=ask_and_reload, daemon=True)
+    worker.start()
+    worker.join(60)  # a deadlock bound, not a timing: it finishes at once or never
+    finished = list(done)
+    release.set()
+    refit.join(60)
+    assert finished == ["bank", "reloaded"]
+
+
+def test_a_refit_over_a_plugin_set_that_was_swapped_meanwhile_is_not_applied(
+    eng: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from frontdesk import routing_fit
+
+    real_refit = routing_fit.refit
+
+    def refit_then_reload(*args: Any, **kwargs: Any) -> Any:
+        out = real_refit(*args, **kwargs)
+        eng.reload_plugins()  # the plugin set changes while the refit was computed
+        return out
+
+    monkeypatch.setattr(routing_fit, "refit", refit_then_reload)
+    labels: list[tuple[str, str | None]] = [
+        (f"the weekend getaway {w}", "travel") for w in ("budget", "plans", "ideas", "costs")
+    ]
+    labels += [(f"{w} getaway weekend", "travel") for w in ("cheap", "short", "long", "city")]
+    labels += [(f"the getaway for a weekend {w}", "travel") for w in ("soon", "later", "now")]
+    report = eng.refit_routing(labels)
+    assert report["kept"] is False and "changed" in report["reason"], report
+    calib = load_calibration(eng.settings.home)
+    assert calib is None or not calib.labels  # nothing of the stale refit was saved

@@ -112,8 +112,7 @@ class Engine:
         only if held-out labels and the plugins' examples route no worse (routing_fit.refit)."""
         from frontdesk.routing_fit import refit_engine
 
-        with self._lock:
-            return refit_engine(self, extra_labels)
+        return refit_engine(self, extra_labels)  # computed without the lock; swapped in under it
 
     @cached_property
     def admission(self) -> Admission:

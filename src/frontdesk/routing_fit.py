@@ -318,11 +318,20 @@ def refit_engine(engine: Any, extra_labels: Labels = ()) -> dict[str, Any]:
     """Engine.refit_routing: refit with the labels; saved and used only if kept."""
     from frontdesk import routing_cache
 
-    plugins = list(engine.plugins.values())
+    # The fit takes seconds to minutes: it runs on a snapshot of the plugin set without the
+    # engine's lock (turns take it to read the router), and is applied only if that set is
+    # still the one serving — a refit of plugins a reload replaced meanwhile would be stale.
+    plugin_set = engine.plugin_set
+    plugins = list(plugin_set.plugins.values())
     summaries = routing_cache.load(engine.store, [p.name for p in plugins], engine.settings.home)
     cache = engine.settings.home / "cache" / "anchors.sqlite"
     calib, report = refit(plugins, engine.embedder, extra_labels, summaries, cache)
-    if calib is not None:
+    if calib is None:
+        return report
+    with engine._lock:
+        if engine.plugin_set is not plugin_set:
+            reason = "the plugins changed during the refit; not applied (the next one will be)"
+            return {**report, "kept": False, "reason": reason}
         calib.save(engine.settings.home, getattr(engine, "state", None))
         engine.__dict__.pop("router", None)
     return report
