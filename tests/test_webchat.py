@@ -324,12 +324,21 @@ def test_feedback_thumbs_and_the_specialist_that_should_have_answered(
         "plugin": "kitchen",
     }
     assert ("When should I prune my roses?", "kitchen") in server.engine.feedback.corrections()
-    # A reopened chat's answers can still be rated.
+    # A reopened chat shows the thumbs given, and its answers can still be rated.
     page.reload()
     page.wait_for_selector("#chatbot:has-text('prune my roses')", timeout=WAIT)
+    page.wait_for_selector("#chatbot button[aria-label='Liked']", timeout=WAIT)
+    assert page.locator("#chatbot button[aria-label='Disliked']").count() == 1
     page.locator("#chatbot button[aria-label='Dislike']").first.click()
     page.wait_for_selector("#feedback-form", state="visible", timeout=WAIT)
     assert server.engine.feedback.get(steak, "local")["rating"] == "down"
+    # A new chat's answers start without thumbs (none carried over from the last chat).
+    page.click("#new-chat")
+    wait_routes(page, 0)
+    ask(page, "Can I freeze cooked rice?")
+    wait_routes(page, 1)
+    thumbs = "#chatbot button[aria-label='Liked'], #chatbot button[aria-label='Disliked']"
+    assert page.locator(thumbs).count() == 0
 
 
 def test_earlier_chats_titles_dates_search_rename(page: Any, server: Any) -> None:

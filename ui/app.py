@@ -20,7 +20,7 @@ from frontdesk.errors import FrontdeskError, InputError
 
 from . import chat, feedback, sources, tabs, threads, welcome
 from .chat import AUTO, owner_of
-from .render import history_messages
+from .render import history_messages, shown
 
 SCRIPT = "/frontdesk-ui/frontdesk.js"
 HEAD = f'<script src="{SCRIPT}" defer></script>'
@@ -201,8 +201,13 @@ def build_ui(engine: Engine) -> gr.Blocks:
         # --- chat ------------------------------------------------------------------------
 
         def load(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
-            thread_id, messages = chat.transcript(engine, thread_id, owner_of(request))
-            return thread_id, messages, threads.refresh(engine, "", request)
+            owner = owner_of(request)
+            thread_id, messages = chat.transcript(engine, thread_id, owner)
+            return (
+                thread_id,
+                shown(engine, thread_id, owner, messages),
+                threads.refresh(engine, "", request),
+            )
 
         def welcome_now() -> Any:
             """The welcome as of now (after a plugin reload too); the chat's messages stay."""
@@ -212,7 +217,8 @@ def build_ui(engine: Engine) -> gr.Blocks:
             )
 
         def start_new(request: gr.Request) -> tuple[Any, ...]:
-            return uuid.uuid4().hex, [], "", threads.refresh(engine, "", request)
+            fresh = uuid.uuid4().hex
+            return fresh, shown(engine, None, "", []), "", threads.refresh(engine, "", request)
 
         def reopen(
             thread_id: str | None, current: str | None, request: gr.Request
@@ -220,7 +226,9 @@ def build_ui(engine: Engine) -> gr.Blocks:
             if not thread_id:
                 return current, gr.update(), ""
             try:
-                return thread_id, history_messages(engine, thread_id, owner_of(request)), ""
+                owner = owner_of(request)
+                messages = history_messages(engine, thread_id, owner)
+                return thread_id, shown(engine, thread_id, owner, messages), ""
             except FrontdeskError as exc:
                 return current, gr.update(), f"Error: {exc}"
 
@@ -318,8 +326,9 @@ def build_ui(engine: Engine) -> gr.Blocks:
 
         def ask_to_delete(thread_id: str | None, request: gr.Request) -> tuple[Any, ...]:
             """The chat's trash icon deletes too, but asks first (its view comes back)."""
-            _, messages = chat.transcript(engine, thread_id, owner_of(request))
-            return messages, gr.Row(visible=True), ""
+            owner = owner_of(request)
+            _, messages = chat.transcript(engine, thread_id, owner)
+            return shown(engine, thread_id, owner, messages), gr.Row(visible=True), ""
 
         delete_chat.click(lambda: gr.Row(visible=True), outputs=confirm_row)
         chatbot.clear(ask_to_delete, inputs=thread_state, outputs=[chatbot, confirm_row, route_box])

@@ -22,6 +22,7 @@ from .render import (
     history_messages,
     route_message,
     route_text,
+    shown,
     status_message,
     user_indexes,
     working_text,
@@ -92,7 +93,7 @@ def answer(
     # Who is answering shows in the chat as soon as routing is done; no empty bubble waits
     # under the question while the route is worked out.
     history.append(status_message("Routing …"))
-    yield history, "", thread_id, "Routing…"
+    yield shown(engine, thread_id, owner, history), "", thread_id, "Routing…"
     session = session_of(request)
     cancel = RUNNING.start(session, question)  # Stop works while waiting for a slot too
     try:
@@ -161,10 +162,12 @@ def stop(engine: Engine, thread_id: str | None, request: gr.Request) -> tuple[An
     """Stop the session's answer at once: the chat shows the stored thread (the question goes
     back into the box), because nothing of the stopped answer is kept."""
     question = RUNNING.stop(session_of(request))
-    _, history = transcript(engine, thread_id, owner_of(request))
+    owner = owner_of(request)
+    _, history = transcript(engine, thread_id, owner)
+    chat = shown(engine, thread_id, owner, history)
     if question is None:
-        return history, gr.update(), gr.update()
-    return history, question, STOPPED
+        return chat, gr.update(), gr.update()
+    return chat, question, STOPPED
 
 
 def question_to_resend(

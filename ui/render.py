@@ -6,8 +6,11 @@ from __future__ import annotations
 import html
 from typing import Any
 
+import gradio as gr
+
 from frontdesk.desks import origin_note
 from frontdesk.engine import Engine
+from frontdesk.errors import FrontdeskError
 from frontdesk.tool_loop import describe
 
 ROUTE_PREFIX = "Route: "
@@ -137,6 +140,29 @@ def answer_ids(engine: Engine, thread_id: str, owner: str) -> list[str | None]:
         for m in engine.history(thread_id, owner)
         if m.type != "human"
     ]
+
+
+_THUMB = {"up": "Like", "down": "Dislike"}
+
+
+def ratings(engine: Engine, thread_id: str, owner: str) -> list[str | None]:
+    """The thumb the owner gave each of a thread's answers, as the chat's buttons show it (one
+    entry per answer: Gradio counts feedback per group of consecutive assistant messages)."""
+    out: list[str | None] = []
+    for answer_id in answer_ids(engine, thread_id, owner):
+        given = engine.feedback.get(answer_id, owner) if answer_id else None
+        out.append(_THUMB.get(given["rating"]) if given else None)
+    return out
+
+
+def shown(engine: Engine, thread_id: str | None, owner: str, messages: list[Any]) -> Any:
+    """The chat's new messages with the thumbs already given on them (a reopened chat shows
+    them; a fresh or truncated one shows none where an answer was replaced)."""
+    try:
+        given = ratings(engine, thread_id, owner) if thread_id else []
+    except FrontdeskError:
+        given = []
+    return gr.update(value=messages, feedback_value=given)
 
 
 def is_route(message: Any) -> bool:
