@@ -177,7 +177,9 @@ def _fit_generic(
     # A question scoring above nearly all everyday questions is let through however close it
     # is to them: the shift is capped so that such a score still reaches `reject`.
     everyday = router.index.similarities(vecs[keep]).max(1)
-    generic.cap = max(0.0, float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - reject)
+    generic.cap = float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - reject
+    if generic.cap <= 0:  # everyday questions score too low to matter: the plain fit applies
+        return None
     adjusted = best - generic.shift(ex_vecs)
     thresholds = Thresholds(
         reject=round(reject, 4), accept=round(float(np.quantile(adjusted, 0.25)), 4)
