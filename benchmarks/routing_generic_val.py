@@ -53,7 +53,7 @@ def draw(emb: CachedEmbedder, data: Any, domains: Any, seed: int) -> dict[str, A
     val = data["val"]
     vecs = emb.embed([t for t, _ in val])
     oos = emb.embed([t for t, _ in data["oos_val"]])
-    generic = emb.embed(list(routing_generic.questions()))
+    generic = routing_generic.vectors(emb, emb.embed)
     examples = [
         router._anchors[lo : lo + len(p.examples)]
         for p, (lo, _) in zip(plugins, router._bounds, strict=True)

@@ -121,3 +121,14 @@ def test_closeness_shift_is_capped() -> None:
     shift = anchors.shift(vecs)
     assert shift[0] == pytest.approx(0.2)  # 0.6 * mean of (1, 0) would be 0.3
     assert shift[3] == pytest.approx(0.0)
+
+
+def test_shipped_vectors_are_minilm_vectors_of_the_current_questions(
+    minilm: MiniLMEmbedder,
+) -> None:
+    shipped = routing_generic.vectors(minilm, lambda texts: pytest.fail("embedded again"))
+    texts = list(routing_generic.questions())
+    assert shipped.shape == (len(texts), 384)
+    sample = [0, len(texts) // 2, len(texts) - 1]
+    fresh = minilm.embed([texts[i] for i in sample])
+    assert np.all(np.sum(fresh * shipped[sample], axis=1) > 0.999)  # float16, renormalised

@@ -155,7 +155,7 @@ def _fit_generic(
     from frontdesk.routing_index import AnchorCache
 
     texts = routing_generic.questions()
-    vecs = AnchorCache(router.embedder, cache).embed(texts)
+    vecs = routing_generic.vectors(router.embedder, AnchorCache(router.embedder, cache).embed)
     if vecs.shape[1] != router._anchors.shape[1] or not len(router._anchors):
         return None
     examples, owned = [], []
@@ -267,7 +267,8 @@ def build(
 
     generic = None
     if calib.report.get("auto"):
-        generic = routing_generic.from_report(calib.report, AnchorCache(embedder, cache).embed)
+        embed = AnchorCache(embedder, cache).embed
+        generic = routing_generic.from_report(calib.report, embedder, embed)
     return Router(
         plugins,
         embedder,

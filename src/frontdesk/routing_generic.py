@@ -22,6 +22,7 @@ anchors").
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -30,6 +31,9 @@ from typing import Any
 import numpy as np
 
 FILE = Path(__file__).with_name("generic_questions.txt")
+# Their vectors for the bundled MiniLM, so a new home does not embed them at its first start
+# (float16; `python -m frontdesk.routing_generic` writes it again after the text file changes).
+VECTORS = Path(__file__).with_name("generic_questions.npz")
 WEIGHT = 0.6  # how much closeness to everyday questions counts against a plugin
 NEAREST = 3  # generic(q): mean similarity of this many nearest everyday questions
 SPREAD_QUANTILE = 0.5  # an everyday question closer than the plugin's median spread is dropped
@@ -44,6 +48,18 @@ def questions() -> tuple[str, ...]:
 
 def file_hash() -> str:
     return hashlib.sha1("\n".join(questions()).encode()).hexdigest()[:12]
+
+
+def vectors(embedder: Any, embed: Callable[[Sequence[str]], np.ndarray]) -> np.ndarray:
+    """The everyday questions' vectors: shipped for the bundled MiniLM, else `embed`ded."""
+    from frontdesk.embeddings import MiniLMEmbedder
+
+    if getattr(embedder, "name", None) == MiniLMEmbedder.name and VECTORS.is_file():
+        with np.load(VECTORS) as shipped:
+            if str(shipped["source"]) == file_hash():
+                vecs = shipped["vectors"].astype(np.float32)
+                return vecs / np.linalg.norm(vecs, axis=1, keepdims=True)
+    return np.asarray(embed(questions()), dtype=np.float32)
 
 
 @dataclass
@@ -98,11 +114,20 @@ def plugin_rows(router: Any, i: int) -> np.ndarray:
     return np.vstack([r for r in rows if len(r)])
 
 
-def from_report(report: dict[str, Any], embed: Any) -> GenericAnchors | None:
+def from_report(
+    report: dict[str, Any], embedder: Any, embed: Callable[[Sequence[str]], np.ndarray]
+) -> GenericAnchors | None:
     """The GenericAnchors an automatic fit recorded in its report (None if it used none)."""
     info = report.get("generic")
     if not info or info.get("file") != file_hash():
         return None
-    texts = [questions()[i] for i in info["kept"]]
-    vecs = embed(texts) if texts else np.zeros((0, 1), dtype=np.float32)
-    return GenericAnchors(np.asarray(vecs, dtype=np.float32), info["weight"], info["cap"])
+    vecs = vectors(embedder, embed)[np.array(info["kept"], dtype=np.int64)]
+    return GenericAnchors(vecs, info["weight"], info["cap"])
+
+
+if __name__ == "__main__":  # write the shipped vectors for the bundled MiniLM
+    from frontdesk.embeddings import MiniLMEmbedder
+
+    vecs = MiniLMEmbedder().embed(list(questions())).astype(np.float16)
+    np.savez_compressed(VECTORS, source=np.array(file_hash()), vectors=vecs)
+    print(f"{len(vecs)} vectors -> {VECTORS}")
