@@ -4,6 +4,7 @@
     python -m benchmarks.routing_auto --before         # today's Router, no calibration
     python -m benchmarks.routing_auto --corrections    # + a stream of corrections
     python -m benchmarks.routing_auto --smoke          # small and fast (CI)
+    python -m benchmarks.routing_auto --split val      # score val/oos_val (for choosing)
 
 Plugins as a user writes them: one `plugin.toml` per CLINC150 domain with a description (the
 domain and its intents, as benchmarks.routing writes it) and 20 examples drawn from `train`; no
@@ -65,6 +66,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--smoke", action="store_true")
     parser.add_argument("--json")
     parser.add_argument(
+        "--split", choices=["test", "val"], default="test", help="val: score val and oos_val"
+    )
+    parser.add_argument(
         "--vectors", help="a pickle of {text: MiniLM vector} made earlier (skips re-embedding)"
     )
     args = parser.parse_args(argv)
@@ -73,8 +77,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
     data, domains = load()
     dname = {i: d.replace("_", "-") for d, intents in domains.items() for i in intents}
-    test = [(t, dname[i]) for t, i in data["test"]]
-    oos_test = [t for t, _ in data["oos_test"]]
+    test = [(t, dname[i]) for t, i in data[args.split]]
+    oos_test = [t for t, _ in data[f"oos_{args.split}"]]
     stream: list[tuple[str, str | None]] = [(t, dname[i]) for t, i in data["val"]]
     random.Random(7).shuffle(stream)
     stream += [(t, None) for t, _ in data["oos_val"]]
@@ -130,7 +134,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             if args.corrections:
                 run["corrections"] = corrections(engine, stream, spare, used, test, oos_test, args)
             runs.append(run)
-    out = {"machine": machine(), "before": args.before, "runs": runs}
+    out = {"machine": machine(), "before": args.before, "split": args.split, "runs": runs}
     print(json.dumps(out, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(out, indent=2))

@@ -25,6 +25,7 @@ from frontdesk import query_vectors
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
+from frontdesk.routing_generic import GenericAnchors
 from frontdesk.routing_index import NEIGHBOURS
 
 log = logging.getLogger("frontdesk.router")
@@ -132,10 +133,12 @@ class Router:
         summaries: dict[str, np.ndarray] | None = None,
         labels: Sequence[tuple[str, str | None]] = (),
         cache: Path | None = None,
+        generic: GenericAnchors | None = None,
     ) -> None:
         """`summaries` (knowledge centroids per plugin) replace the per-plugin `knowledge`
         queries; `labels` (question, plugin or None) from corrections become anchors; `cache`
-        is the file where anchor embeddings are kept between start-ups."""
+        is the file where anchor embeddings are kept between start-ups; `generic` (everyday
+        questions, routing_generic.py) lowers the scores of questions close to them."""
         from threadpoolctl import threadpool_limits
 
         from frontdesk.routing_index import AnchorCache, RoutingIndex, description_phrases
@@ -145,6 +148,7 @@ class Router:
         # from 120 ms to 17 ms with BLAS on one thread. Our products are small; one is enough.
         threadpool_limits(1, "blas")
         self.embedder = embedder
+        self.generic = generic
         self.knowledge = knowledge if summaries is None else None
         self.default = default or Thresholds()
         names = [p.name for p in plugins]
@@ -213,7 +217,12 @@ class Router:
                 kn = self.knowledge(profile.plugin.name, vec)
                 if kn is not None:
                     out[i] = self._with_knowledge(vec, i, exclude, kn)
-        return out
+        return out - self.shift(vec)[0]
+
+    def shift(self, vecs: np.ndarray) -> np.ndarray:
+        """Per question, what closeness to everyday questions takes off every plugin's score."""
+        n = len(np.atleast_2d(vecs))
+        return np.zeros(n) if self.generic is None else self.generic.shift(vecs)
 
     def _with_knowledge(self, vec: np.ndarray, i: int, exclude: int | None, kn: float) -> float:
         lo, hi = self._bounds[i]
@@ -266,7 +275,7 @@ class Router:
         else:  # shared with retrieval and answer selection (query_vectors.py)
             vectors = query_vectors.embed_one(self.embedder, question)[None, :]
         whole = self.score_vector(vectors[0])
-        if self.vetoed(vectors[0], whole[0].score):
+        if self.vetoed(vectors[0], whole[0].score + float(self.shift(vectors[0])[0])):
             reason = "a correction says no plugin fits questions like this one"
             return Route([], "coordinator", reason, whole, seconds=time.perf_counter() - started)
         by_part = [self.score_vector(v) for v in vectors[1:]]

@@ -7,8 +7,11 @@ are fitted from the plugins' own material and saved:
 - anchors: examples, topics, the phrases a description lists, knowledge summaries and routing
   labels (corrections); the similarity ranking needs no training (the learned routing model of
   `calibrate` is optional here, see auto_fit);
-- `reject` keeps 96% of the examples routed when each is scored leave-one-out (its own anchor
-  left out): a quantile chosen on CLINC150 `val` (see BENCHMARKS.md), never on `test`;
+- everyday questions shipped with frontdesk (routing_generic.py) stand for "no plugin": those
+  near a plugin are dropped, and a question's closeness to the rest lowers its scores;
+- `reject` keeps 98% of the examples routed when each is scored leave-one-out (its own anchor
+  left out), 96% when no everyday questions are kept: quantiles chosen on CLINC150 `val`
+  (see BENCHMARKS.md), never on `test`;
 - examples whose leave-one-out best plugin is another plugin are the overlap report: which
   plugins confuse each other, on which examples.
 
@@ -30,12 +33,17 @@ from typing import Any
 
 import numpy as np
 
+from frontdesk import routing_generic
 from frontdesk.calibration import Calibration, fit_model, load_calibration, thresholds_keeping
 from frontdesk.embeddings import Embedder
 from frontdesk.plugins import Plugin
 from frontdesk.router import SHARPNESS, Router, Thresholds
+from frontdesk.routing_generic import GenericAnchors
 
 AUTO_KEEP = 0.96  # share of leave-one-out examples kept routed (chosen on CLINC150 val)
+GENERIC_AUTO_KEEP = 0.98  # the same with everyday questions as out-of-scope anchors (val)
+MIN_GENERIC = 20  # fewer everyday questions left after dropping: none used
+FIT_VERSION = "2"  # an automatic fit made by older code is made again
 MIN_AUTO = 20  # fewer in-scope scores than this: default thresholds
 MIN_LABELS = 10
 HELD_OUT = 0.3
@@ -47,7 +55,7 @@ def fingerprint(
     plugins: list[Plugin], summaries: dict[str, np.ndarray], labels: Labels = ()
 ) -> str:
     """What an automatic fit was made from: plugins' routing material, knowledge, labels."""
-    h = hashlib.sha1()
+    h = hashlib.sha1(f"{FIT_VERSION} {routing_generic.file_hash()}".encode())
     for p in plugins:
         h.update(json.dumps([p.name, p.description, list(p.anchors)]).encode())
         if p.name in summaries:
@@ -89,8 +97,16 @@ def auto_fit(
     sims, gold = _leave_one_out(router, plugins)
     best = sims.max(1) if len(sims) else np.zeros(0)
     notes: list[str] = []
+    generic: dict[str, Any] | None = None
     if len(best) >= MIN_AUTO:
         default = thresholds_keeping(best, AUTO_KEEP)
+        fitted = _fit_generic(router, plugins, best, cache)
+        if fitted is not None:
+            default, generic = fitted
+            notes.append(
+                f"everyday questions: {len(generic['kept'])} of {generic['of']} kept as "
+                "out-of-scope anchors (the rest are near a plugin)"
+            )
     else:
         default = Thresholds()
         notes.append(
@@ -118,6 +134,7 @@ def auto_fit(
         "thresholds": asdict(default),
         "labels": len(labels),
         "overlaps": overlaps,
+        "generic": generic,
         "lines": [
             f"fitted routing for {len(plugins)} plugins from {len(gold)} examples"
             + (f" and {len(labels)} routing labels" if labels else "")
@@ -128,6 +145,53 @@ def auto_fit(
         ],
     }
     return Calibration(default, {}, model, report, list(labels))
+
+
+def _fit_generic(
+    router: Router, plugins: list[Plugin], best: np.ndarray, cache: Path | None
+) -> tuple[Thresholds, dict[str, Any]] | None:
+    """Thresholds on scores lowered by closeness to the kept everyday questions, and what to
+    record of them; None when too few everyday questions are far enough from every plugin."""
+    from frontdesk.routing_index import AnchorCache
+
+    texts = routing_generic.questions()
+    vecs = routing_generic.vectors(router.embedder, AnchorCache(router.embedder, cache).embed)
+    if vecs.shape[1] != router._anchors.shape[1] or not len(router._anchors):
+        return None
+    examples, owned = [], []
+    for i, (p, (lo, _)) in enumerate(zip(plugins, router._bounds, strict=True)):
+        examples.append(router._anchors[lo : lo + len(p.examples)])
+        owned.append(routing_generic.plugin_rows(router, i))
+    keep = routing_generic.kept(vecs, examples, owned)
+    if keep.sum() < MIN_GENERIC:
+        return None
+    generic = GenericAnchors(vecs[keep])
+    rows = [
+        lo + j
+        for p, (lo, _) in zip(plugins, router._bounds, strict=True)
+        for j in range(len(p.examples))
+    ]
+    ex_vecs = router._anchors[rows]
+    lowered = best - generic.weight * generic.closeness(ex_vecs)
+    reject = float(np.quantile(lowered, 1 - GENERIC_AUTO_KEEP))
+    # A question scoring above nearly all everyday questions is let through however close it
+    # is to them: the shift is capped so that such a score still reaches `reject`.
+    everyday = router.index.similarities(vecs[keep]).max(1)
+    generic.cap = float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - reject
+    if generic.cap <= 0:  # everyday questions score too low to matter: the plain fit applies
+        return None
+    adjusted = best - generic.shift(ex_vecs)
+    thresholds = Thresholds(
+        reject=round(reject, 4), accept=round(float(np.quantile(adjusted, 0.25)), 4)
+    )
+    info = {
+        "file": routing_generic.file_hash(),
+        "of": len(texts),
+        "kept": np.flatnonzero(keep).tolist(),
+        "weight": generic.weight,
+        "cap": round(generic.cap, 4),
+    }
+    return thresholds, info
 
 
 def overlap_report(
@@ -173,7 +237,8 @@ def decisions(router: Router, vecs: np.ndarray) -> list[str | None]:
     """Where each embedded question goes on the fast path: a plugin name, or None."""
     if not router.profiles or not len(vecs):
         return [None] * len(vecs)
-    sims = router.index.similarities(vecs)
+    raw = router.index.similarities(vecs)
+    sims = raw - router.shift(vecs)[:, None]
     rank = sims
     if router.model is not None:
         z = np.exp((sims - sims.max(1, keepdims=True)) * SHARPNESS)
@@ -184,7 +249,7 @@ def decisions(router: Router, vecs: np.ndarray) -> list[str | None]:
     for q, i in enumerate(top):
         profile = router.profiles[int(i)]
         score = float(sims[q, i])
-        if score < profile.thresholds.reject or router.vetoed(vecs[q], score):
+        if score < profile.thresholds.reject or router.vetoed(vecs[q], float(raw[q, i])):
             out.append(None)
         else:
             out.append(profile.plugin.name)
@@ -198,6 +263,12 @@ def build(
     summaries: dict[str, np.ndarray],
     cache: Path | None = None,
 ) -> Router:
+    from frontdesk.routing_index import AnchorCache
+
+    generic = None
+    if calib.report.get("auto"):
+        embed = AnchorCache(embedder, cache).embed
+        generic = routing_generic.from_report(calib.report, embedder, embed)
     return Router(
         plugins,
         embedder,
@@ -207,6 +278,7 @@ def build(
         summaries=summaries,
         labels=calib.labels,
         cache=cache,
+        generic=generic,
     )
 
 
