@@ -18,6 +18,7 @@ from frontdesk.engine import Engine
 from frontdesk.settings import Settings
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
+from frontdesk.verify import verify
 
 from .conftest import write_plugin
 
@@ -109,3 +110,53 @@ def test_retrieval_finds_the_entry_defining_the_option_in_the_page_the_question_
     eng.ingest()
     hits = eng.search("What does git tag -f do?", "git", 1)
     assert [h.source_name for h in hits] == ["git-tag.txt"]
+
+
+AMEND = (
+    "--amend Replace the tip of the current branch by creating a new commit. The recorded tree "
+    "is prepared as usual, and the message from the original commit is used as the starting "
+    "point, instead of an empty message, when no other message is specified from the command "
+    "line. The new commit has the same parents and author as the current one."
+)
+
+
+def test_an_entry_shown_verbatim_keeps_its_first_sentence() -> None:
+    # The negation check compared each claim with the whole entry ("… when no other message
+    # …"): the entry's first sentence, which has no negation, was dropped from its own quote.
+    verdict = verify(AMEND, "What does git commit --amend do?", [AMEND])
+    assert verdict.supported and verdict.answer.startswith("--amend Replace the tip")
+
+
+def test_an_option_named_no_is_no_negation() -> None:
+    depth = (
+        "--depth <depth> Create a shallow clone with a history truncated to the specified "
+        "number of commits. Implies --single-branch unless --no-single-branch is given."
+    )
+    claim = "--depth <depth> Create a shallow clone with a history truncated to the specified number of commits."
+    assert verify(claim, "What does git clone --depth create?", [depth]).supported
+    assert not answering.has_negation("Implies --single-branch unless --no-single-branch is given.")
+    assert answering.has_negation("Do not use this option.")
+
+
+def test_a_question_naming_something_the_documents_never_mention_is_declined() -> None:
+    # On reference pages every question shares words with some chunk (ssh, key): the gate
+    # passed "… my Bitbucket account?" asked of git's manual. Asked about one document (or
+    # given one passage) the subject may go by another name: left to the gate.
+    text = "The private key needs to be available via ssh-agent. Add the SSH key with ssh-add."
+    hits = [
+        Hit("git", "c1", "git-config.txt", "git-config.txt", "", 0.6, text),
+        Hit("git", "c2", "git-commit.txt", "git-commit.txt", "", 0.5, "Sign with a key."),
+    ]
+    q = "How do I add an SSH key to my Bitbucket account?"
+    assert not answering.select(q, hits, HashEmbedder()).covered
+    assert answering.select("How do I add an SSH key?", hits, HashEmbedder()).covered
+    assert answering.select(q, hits, HashEmbedder(), scoped=True).covered
+    assert answering.select(q, hits[:1], HashEmbedder()).covered
+
+
+def test_a_runner_up_without_the_question_s_distinguishing_word_is_no_evidence() -> None:
+    text = "Roses are pruned in late winter. Climbing roses are pruned after they flower in summer."
+    hit = Hit("garden", "c1", "pruning.md", "pruning.md", "", 0.7, text)
+    sel = answering.select("When are climbing roses pruned?", [hit], HashEmbedder())
+    said = [c.sentence for c in sel.evidence()]
+    assert said == ["Climbing roses are pruned after they flower in summer."]

@@ -90,6 +90,7 @@ class Selection:
     ranked: list[Candidate]  # best first
     confidence: float  # the answerability model's probability that the best sentence answers
     covered: bool  # confidence at or above the threshold fitted on dev
+    question: str = ""
 
     @property
     def best(self) -> Candidate | None:
@@ -100,7 +101,13 @@ class Selection:
         if not self.ranked:
             return []
         top = self.ranked[0].score
-        keep = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
+        close = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
+        # A sentence whose share of the question's words another close one holds and more is
+        # no evidence: "When are climbing roses pruned?" is not answered by the bush roses'
+        # sentence beside the climbers' (complementary sentences both stay).
+        asked = set(content_words(self.question))
+        holds = [asked & set(content_words(c.sentence)) for c in close]
+        keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
         return sorted(keep, key=lambda c: c.position)
 
 
@@ -378,7 +385,13 @@ def select(
         scoped
         and bool(set(content_words(question)) & set(content_words(" ".join(h.text for h in hits))))
     )
-    return Selection(ranked, confidence, relevant and confidence >= model.threshold)
+    # A name the retrieved text never mentions: the documents are not about it (reference.py).
+    # Only when several documents were searched: one document (scoped, or a passage given
+    # whole) may well call its subject by another name or a pronoun.
+    several = len({h.source for h in hits}) > 1
+    known = scoped or not several or not reference.unseen_names(question, hits)
+    covered = relevant and known and confidence >= model.threshold
+    return Selection(ranked, confidence, covered, question)
 
 
 def entry_answer(question: str, selection: Selection) -> Candidate | None:
@@ -397,4 +410,5 @@ def entry_answer(question: str, selection: Selection) -> Candidate | None:
 
 
 def has_negation(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    """not/never/no/…; an option's name (`--no-single-branch`) is no negation."""
+    return bool(_NEGATION.search(options.without_flags(text)))

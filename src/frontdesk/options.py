@@ -53,6 +53,11 @@ def flags(text: str) -> set[str]:
     return {f for f in found if not _NEGATIVE.fullmatch(f)} - {"-", "--"}
 
 
+def without_flags(text: str) -> str:
+    """The text with the options it names blanked out (`--no-tags` says no "no")."""
+    return _FLAG.sub(" ", text)
+
+
 def defined(sentence: str) -> set[str]:
     """The options a candidate defines: those in its entry heading, if it starts with one."""
     m = _ENTRY.match(sentence)

@@ -15,6 +15,7 @@ the model's order stands.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -57,3 +58,23 @@ def rank(
     tier = np.where(usage & ~own, 3, tier)
     order = np.lexsort((-scores, tier))
     return order, scores, own
+
+
+# A name inside a question ("… on GitHub", "my Bitbucket account", "Visual Studio Code"):
+# a capitalised word that does not start it.
+_NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
+
+
+def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """Names in the question that no retrieved chunk mentions. Keyword retrieval finds a name
+    wherever the documents use it, so one missing from every retrieved chunk is one the
+    documents do not know: the question is about something else ("How do I add an SSH key to
+    my Bitbucket account?" asked of git's manual), and the honest answer is that they don't
+    cover it — on reference pages every question shares enough words with some chunk for the
+    answerability gate to pass it."""
+    text = " ".join(h.text for h in hits).lower()
+    return [
+        n
+        for n in _NAME.findall(question)
+        if not re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", text)
+    ]
