@@ -145,7 +145,7 @@ def test_a_question_naming_something_the_documents_never_mention_is_declined() -
     text = "The private key needs to be available via ssh-agent. Add the SSH key with ssh-add."
     hits = [
         Hit("git", "c1", "git-config.txt", "git-config.txt", "", 0.6, text),
-        Hit("git", "c2", "git-commit.txt", "git-commit.txt", "", 0.5, "Sign with a key."),
+        Hit("git", "c2", "git-config.txt", "git-config.txt", "", 0.5, "Sign with a key."),
     ]
     q = "How do I add an SSH key to my Bitbucket account?"
     assert not answering.select(q, hits, HashEmbedder()).covered

@@ -386,10 +386,11 @@ def select(
         and bool(set(content_words(question)) & set(content_words(" ".join(h.text for h in hits))))
     )
     # A name the retrieved text never mentions: the documents are not about it (reference.py).
-    # Only when several documents were searched: one document (scoped, or a passage given
-    # whole) may well call its subject by another name or a pronoun.
-    several = len({h.source for h in hits}) > 1
-    known = scoped or not several or not reference.unseen_names(question, hits)
+    # Only when the plugin's documents were searched (keywords would have found the name): one
+    # document asked about (scoped) or one passage given whole may call its subject by another
+    # name or a pronoun.
+    searched = not scoped and len(hits) > 1
+    known = not searched or not reference.unseen_names(question, hits)
     covered = relevant and known and confidence >= model.threshold
     return Selection(ranked, confidence, covered, question)
 
