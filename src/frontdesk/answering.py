@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from frontdesk import options, sentence_cache
+from frontdesk import options, reference, sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
@@ -90,6 +90,7 @@ class Selection:
     ranked: list[Candidate]  # best first
     confidence: float  # the answerability model's probability that the best sentence answers
     covered: bool  # confidence at or above the threshold fitted on dev
+    question: str = ""
 
     @property
     def best(self) -> Candidate | None:
@@ -100,30 +101,56 @@ class Selection:
         if not self.ranked:
             return []
         top = self.ranked[0].score
-        keep = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
+        close = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
+        # A sentence whose share of the question's words another close one holds and more is
+        # no evidence: "When are climbing roses pruned?" is not answered by the bush roses'
+        # sentence beside the climbers' (complementary sentences both stay).
+        asked = set(content_words(self.question))
+        holds = [asked & set(content_words(c.sentence)) for c in close]
+        keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
         return sorted(keep, key=lambda c: c.position)
 
 
 def split_sentences(text: str) -> list[str]:
     """Sentences of a chunk; lines wrapped inside a paragraph are joined first, headings
     (titles, not statements) are left out."""
-    body = "\n".join(
-        line
-        for line in text.splitlines()
-        if not line.lstrip().startswith("#") and not options.is_title_line(line)
-    )
-    out: list[str] = []
-    for block in _BLOCK.split(body):
-        flat = " ".join(line.strip() for line in block.splitlines())
-        # a list marker or table edge, not an option's dash (`-n, --dry-run`)
-        flat = _MARKER.sub("", flat).strip(" |\t")
-        parts = [s.strip() for s in _SENTENCE.split(flat)]
-        if len(parts) > 1 and options.defined(flat):
-            # An option entry: its heading and the first sentences of its description answer
-            # together ("-k, --keep-index … All changes already added to the index are left
-            # intact." is one answer, not a heading sentence and an orphan).
-            parts = [" ".join(parts[:ENTRY_SENTENCES]), *parts[ENTRY_SENTENCES:]]
-        out.extend(s for s in parts if len(s.split()) >= 3)
+    return [s for s, _ in split_entries(text)]
+
+
+CONTINUED = -1  # split_entries(carry=True): the entry the previous chunk ended in
+
+
+def split_entries(text: str, carry: bool = False) -> list[tuple[str, int | None]]:
+    """split_sentences() with, for each sentence, the index (in the returned list) of the
+    option entry it belongs to: the entry's own candidate, or the entry whose description
+    goes on in later paragraphs ("-k, --keep-index" … "All changes already added to the index
+    are left intact." two paragraphs further down). A title or the next entry ends an entry.
+    `carry`: sentences before the chunk's first heading or title get CONTINUED."""
+    out: list[tuple[str, int | None]] = []
+    entry: int | None = CONTINUED if carry else None
+    for block in _BLOCK.split(text):
+        groups: list[list[str]] = [[]]
+        for line in block.splitlines():
+            if line.lstrip().startswith("#") or options.is_title_line(line):
+                groups.append([])
+            else:
+                groups[-1].append(line)
+        for n, group in enumerate(groups):
+            entry = None if n else entry
+            flat = " ".join(line.strip() for line in group)
+            # a list marker or table edge, not an option's dash (`-n, --dry-run`)
+            flat = _MARKER.sub("", flat).strip(" |\t")
+            parts = [s.strip() for s in _SENTENCE.split(flat)]
+            heading = bool(options.defined(flat))
+            if len(parts) > 1 and heading:
+                # An option entry: its heading and the first sentences of its description
+                # answer together ("-k, --keep-index … All changes already added to the index
+                # are left intact." is one answer, not a heading sentence and an orphan).
+                parts = [" ".join(parts[:ENTRY_SENTENCES]), *parts[ENTRY_SENTENCES:]]
+            kept = [s for s in parts if len(s.split()) >= 3]
+            if heading:
+                entry = len(out) if kept else None
+            out.extend((s, entry) for s in kept)
     return out
 
 
@@ -279,16 +306,44 @@ def reading_order(hits: list[Hit]) -> list[Hit]:
     """Chunks of one document in the order they are read (ids end in the chunk's index): the
     position features were fitted on passages read in order."""
 
-    def index(hit: Hit) -> int:
-        tail = hit.chunk_id.rsplit("-", 1)[-1]
-        return int(tail) if tail.isdigit() else 0
+    return sorted(hits, key=lambda h: (h.source, _chunk_index(h)))
 
-    return sorted(hits, key=lambda h: (h.source, index(h)))
+
+def _chunk_index(hit: Hit) -> int:
+    tail = hit.chunk_id.rsplit("-", 1)[-1]
+    return int(tail) if tail.isdigit() else 0
 
 
 def candidates(hits: list[Hit]) -> list[tuple[Hit, str]]:
-    # A question in the notes (an FAQ heading) restates what was asked; it never answers it.
-    return [(hit, s) for hit in hits for s in split_sentences(hit.text) if not s.endswith("?")]
+    return [(hit, s) for hit, s, _ in _pool(hits)]
+
+
+def _pool(hits: list[Hit]) -> list[tuple[Hit, str, int | None]]:
+    """Candidates with the pool index of the option entry each belongs to (if any). An entry
+    cut by a chunk boundary goes on in the next chunk when both were retrieved."""
+    out: list[tuple[Hit, str, int | None]] = []
+    ends: dict[tuple[str, int], int | None] = {}  # (document, chunk index) -> entry open at end
+    carried: list[tuple[int, tuple[str, int]]] = []
+    for hit in hits:
+        index: dict[int, int] = {}
+        last: int | None = None
+        for i, (s, entry) in enumerate(split_entries(hit.text, carry=True)):
+            # A question in the notes (an FAQ heading) restates what was asked; it never
+            # answers it.
+            if not s.endswith("?"):
+                index[i] = len(out)
+            owner = index.get(entry) if entry is not None and entry >= 0 else None
+            last = owner
+            if s.endswith("?"):
+                continue
+            if entry == CONTINUED:
+                carried.append((len(out), (hit.source, _chunk_index(hit) - 1)))
+            out.append((hit, s, owner))
+        ends[(hit.source, _chunk_index(hit))] = last
+    for i, previous in carried:
+        hit, s, _ = out[i]
+        out[i] = (hit, s, ends.get(previous))
+    return out
 
 
 def select(
@@ -305,24 +360,24 @@ def select(
     `scoped`: the hits are of the one document the question is about.
     """
     model = model or default_model()
-    pool = candidates(hits)
+    entries = _pool(hits)
+    pool = [(hit, s) for hit, s, _ in entries]
     if not pool:
         return Selection([], 0.0, False)
     vectors = sentence_cache.embed(embedder, question, [s for _, s in pool])
     sims = vectors[1:] @ vectors[0]
     x = features(question, pool, sims, previous)
     doc = structure_features(question, pool)
-    scores = model.sentence_scores(x, doc)
-    # The entry that defines the very option asked about ("What does --amend do?") is its
-    # answer, whatever else shares the question's words: it ranks first.
-    own = doc[:, STRUCTURE.index("defines_asked")] > 0
-    if own.any():
-        scores = np.where(own, np.maximum(scores, scores.max()), scores)
+    # Reference documentation's option entries and synopsis lines (reference.py). Where an
+    # option sits on its page says nothing (QuAC's answers come early in a passage; a man
+    # page's options are in any order), so entries are compared as if in the same place.
+    unplaced = x.copy()
+    unplaced[:, FEATURES.index("position")] = 0.0
+    order, scores, _ = reference.rank(
+        question, entries, model.sentence_scores(x, doc), model.sentence_scores(unplaced, doc)
+    )
     confidence = model.answerable(model.gate_features(x, scores))
-    ranked = [
-        Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i]))
-        for i in np.lexsort((-scores, ~own))  # own entries first, then by score
-    ]
+    ranked = [Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i])) for i in order]
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
     # low for short questions such as "When was retirement?") would decline it before the gate
     # — as long as the document shares a word with it; one that shares none is not about it.
@@ -330,7 +385,14 @@ def select(
         scoped
         and bool(set(content_words(question)) & set(content_words(" ".join(h.text for h in hits))))
     )
-    return Selection(ranked, confidence, relevant and confidence >= model.threshold)
+    # A name the retrieved text never mentions: the documents are not about it (reference.py).
+    # Only when the plugin's documents were searched (keywords would have found the name): one
+    # document asked about (scoped) or one passage given whole may call its subject by another
+    # name or a pronoun.
+    searched = not scoped and len(hits) > 1
+    known = not searched or not reference.unseen_names(question, hits)
+    covered = relevant and known and confidence >= model.threshold
+    return Selection(ranked, confidence, covered, question)
 
 
 def entry_answer(question: str, selection: Selection) -> Candidate | None:
@@ -349,4 +411,5 @@ def entry_answer(question: str, selection: Selection) -> Candidate | None:
 
 
 def has_negation(text: str) -> bool:
-    return bool(_NEGATION.search(text))
+    """not/never/no/…; an option's name (`--no-single-branch`) is no negation."""
+    return bool(_NEGATION.search(options.without_flags(text)))

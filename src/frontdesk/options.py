@@ -13,17 +13,20 @@ from __future__ import annotations
 import re
 
 # A flag where a word could start: -n, --dry-run, --max-count=<n>, -<number>.
-_FLAG = re.compile(r"(?<![\w-])(--?[A-Za-z0-9<][\w<>-]*)")
+_FLAG = re.compile(r"(?<![\w-])(--?(?:\[no-\])?[A-Za-z0-9<][\w<>-]*)")
+_NO = "[no-]"  # `--[no-]verify` names both --verify and --no-verify
 _NEGATIVE = re.compile(r"-\d+(?:[.,]\d+)?")  # -18 °C is a number, not an option
 # An entry's heading: options, their arguments and commas, up to where the description begins.
 _ENTRY = re.compile(
-    r"^\s*((?:--?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?(?:,\s+|\s+(?=--?[A-Za-z0-9<])))*"
-    r"--?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?)(?=\s|$)"
+    r"^\s*((?:--?(?:\[no-\])?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?(?:,\s+|\s+(?=--?(?:\[no-\])?[A-Za-z0-9<])))*"
+    r"--?(?:\[no-\])?[A-Za-z0-9<][\w<>=:.\[\]|-]*(?:\s+<[^>]+>)?)(?=\s|$)"
 )
 # "GIT-CLEAN(1)   Git Manual   GIT-CLEAN(1)": a man page's running header or footer.
 _RUNNING = re.compile(r"^\s*[A-Z][\w.-]*\(\d\w*\)(?:\s+.*)?$|^.*\s[A-Z][A-Z0-9_.-]*\(\d\w*\)\s*$")
 # "OPTIONS", "SEE ALSO": a section title in capitals, not a statement.
 _SECTION = re.compile(r"^\s*[A-Z][A-Z0-9 ,&/()-]{2,}\s*$")
+# "[-f]", "[--bare]", "(-c|-C)", "[<commit>]": a synopsis' optional or alternative arguments.
+_USAGE = re.compile(r"[\[(]\s*(?:--?[\w\[]|<)")
 _ASKS = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}(?:option|flag|switch|argument)s?\b"
     r"|\b(?:option|flag|switch)\s+(?:to|for|that|which)\b"
@@ -38,15 +41,42 @@ def is_title_line(line: str) -> bool:
 
 
 def flags(text: str) -> set[str]:
-    """The options a text names (`-D` and `-d` differ; trailing `=<value>` dropped)."""
-    found = {m.split("=")[0].rstrip(".,;:") for m in _FLAG.findall(text)}
+    """The options a text names (`-D` and `-d` differ; trailing `=<value>` dropped;
+    `--[no-]verify` is --verify and --no-verify)."""
+    found: set[str] = set()
+    for m in _FLAG.findall(text):
+        flag = m.split("=")[0].rstrip(".,;:")
+        if _NO in flag:
+            found |= {flag.replace(_NO, ""), flag.replace(_NO, "no-")}
+        else:
+            found.add(flag)
     return {f for f in found if not _NEGATIVE.fullmatch(f)} - {"-", "--"}
+
+
+def without_flags(text: str) -> str:
+    """The text with the options it names blanked out (`--no-tags` says no "no")."""
+    return _FLAG.sub(" ", text)
 
 
 def defined(sentence: str) -> set[str]:
     """The options a candidate defines: those in its entry heading, if it starts with one."""
     m = _ENTRY.match(sentence)
     return flags(m.group(1)) if m else set()
+
+
+def is_usage(sentence: str) -> bool:
+    """A synopsis line ("git tag [-a | -s] [-f] <tagname>"): how a command is typed, which
+    names many options and answers no question about any of them."""
+    return len(_USAGE.findall(sentence)) >= 2
+
+
+def named_document(question: str, source: str) -> bool:
+    """The question names the document by its file name: "git tag" for git-tag.txt,
+    "git cherry-pick" for git-cherry-pick.txt (a command's reference page)."""
+    stem = re.split(r"[-_\s]+", source.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower())
+    words = re.split(r"[-_\s]+", " ".join(re.findall(r"[\w-]+", question.lower())))
+    n = len(stem)
+    return n > 1 and any(words[i : i + n] == stem for i in range(len(words) - n + 1))
 
 
 def asks_for_option(question: str) -> bool:

@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from frontdesk import options
+
 if TYPE_CHECKING:
     from frontdesk.store import Hit, KnowledgeStore
 
@@ -68,6 +70,25 @@ class KeywordIndex:
         corpus = [tokenize(c.text) or ["\x00"] for c in self.chunks]  # bm25s needs a token
         if corpus:
             self._bm25.index(corpus, show_progress=False)
+        # The options each chunk defines (a line heading an entry: "-f, --force"): BM25 finds
+        # `-f` in every chunk that mentions it; the entry defining it is the one to find.
+        self.defines = [
+            set().union(*(options.defined(line) for line in c.text.splitlines()))
+            for c in self.chunks
+        ]
+
+    def definitions(self, query: str, document: str | None = None) -> dict[str, float]:
+        """Chunks defining an option the query names: 1, or 2 in the document the query names
+        by its file name ("git tag -f" and git-tag.txt)."""
+        asked = options.flags(query)
+        if not asked:
+            return {}
+        out: dict[str, float] = {}
+        for c, defines in zip(self.chunks, self.defines, strict=True):
+            name = str(c.meta.get("source_name", ""))
+            if defines & asked and (document is None or name == document):
+                out[c.chunk_id] = 2.0 if options.named_document(query, name) else 1.0
+        return out
 
     def search(self, query: str, n: int, document: str | None = None) -> list[tuple[Chunk, float]]:
         """The `n` best chunks with a positive score (optionally of one document only)."""
@@ -154,8 +175,10 @@ def hybrid_search(
             plugin, frozenset(live), lambda: _load_chunks(store, plugin, live)
         )
         keyword = index.search(query, pool, document)
+        defining = index.definitions(query, document)
         by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
-        missing = [c for c, _ in keyword if c.chunk_id not in by_id]
+        found = [c for c, _ in keyword] + [c for c in index.chunks if c.chunk_id in defining]
+        missing = list({c.chunk_id: c for c in found if c.chunk_id not in by_id}.values())
         if missing:  # found by keywords only: their cosine similarity still says how close
             got = store._collection(plugin).get(
                 ids=[c.chunk_id for c in missing], include=["embeddings"]
@@ -177,19 +200,29 @@ def hybrid_search(
             {cid: hit.score for cid, hit in by_id.items()},
             {c.chunk_id: score for c, score in keyword},
             store.settings.keyword_weight if keyword_weight is None else keyword_weight,
+            defining,
         )
     return [by_id[cid] for cid in order if cid in by_id][:k]
 
 
-def weigh(cosine: dict[str, float], bm25: dict[str, float], weight: float) -> list[str]:
-    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none).
+def weigh(
+    cosine: dict[str, float],
+    bm25: dict[str, float],
+    weight: float,
+    defining: dict[str, float] | None = None,
+) -> list[str]:
+    """Ids by (1 - weight) * cosine + weight * BM25 / best BM25 (0 where keywords found none),
+    plus weight * `defining` (a chunk defining an option the query names counts as one more
+    best BM25 match, twice in the document the query names).
 
     Cosine similarity is already on a fixed scale and is used as it is: scaling it over the
     candidates too (min-max) blows small differences up and buried exact-term hits (measured
     on the git man pages, see BENCHMARKS.md); BM25 has no fixed scale, so the best is 1."""
     top = max(bm25.values(), default=0.0) or 1.0
+    extra = defining or {}
     fused = {
-        cid: (1 - weight) * cos + weight * bm25.get(cid, 0.0) / top for cid, cos in cosine.items()
+        cid: (1 - weight) * cos + weight * (bm25.get(cid, 0.0) / top + extra.get(cid, 0.0))
+        for cid, cos in cosine.items()
     }
     return sorted(fused, key=lambda cid: -fused[cid])
 

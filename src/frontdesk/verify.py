@@ -110,7 +110,10 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     share = len(new & have) / len(new)
     if share < MIN_KEY_TERMS:
         return f"only {share:.0%} of its key terms are in the evidence"
-    basis = max(facts, key=lambda f: len(words & set(content_words(f))))
+    # The one sentence of the evidence the claim rests on: an entry or a note holds several,
+    # and a "no" in another of them says nothing about this claim.
+    said = [s for f in facts for s in _CLAIM.split(f) if s.strip()]
+    basis = max(said, key=lambda f: len(words & set(content_words(f))))
     if has_negation(body) != has_negation(basis):
         return "it flips a negation of the evidence"
     return None

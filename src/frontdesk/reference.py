@@ -1,0 +1,80 @@
+"""Ranking candidates from reference documentation: an option's entry before prose about it.
+
+The selection model scores sentences one by one. In a man page that is not enough:
+- "What does git tag -f do?" names an option several pages define (-f is in git-push, git-mv,
+  git-clean …): the entry of the page the question names ("git tag") is the answer;
+- "Which git stash option leaves the changes already added to the index intact?" is answered by
+  a sentence two paragraphs into the -k entry's description: the entry (its heading says which
+  option) is the answer, so an entry is scored by the best of its sentences;
+- a question asking for an option ("which option …", "how do I …") is answered by an entry, not
+  by the page's NAME line or prose that shares its words, whenever the retrieved text holds one;
+- a synopsis line ("git tag [-a | -s] [-f] <tagname>") names options and answers nothing.
+Where the retrieved text holds no entries (prose notes, QuAC passages) nothing here applies and
+the model's order stands.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from frontdesk import options
+from frontdesk.store import Hit
+
+
+def rank(
+    question: str,
+    pool: Sequence[tuple[Hit, str, int | None]],
+    scores: np.ndarray,
+    unplaced: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(order best first, scores as ranked, own) — `own`: the candidates that define an option
+    the question names; `unplaced`: the scores without the position in the text, which is how
+    entries are compared."""
+    asked = options.flags(question)
+    defines = [options.defined(s) for _, s, _ in pool]
+    entry = np.array([bool(d) for d in defines])
+    named = np.array([options.named_document(question, h.source) for h, _, _ in pool])
+    usage = np.array([options.is_usage(s) for _, s, _ in pool])
+    scores = scores.copy()
+    own = np.array([bool(d & asked) for d in defines])
+    if (own & named).any():  # the page the question names defines it: that page's entry
+        own &= named
+    tier = np.zeros(len(pool))
+    if own.any():
+        # The entry that defines the very option asked about ("What does --amend do?") is its
+        # answer, whatever else shares the question's words.
+        scores = np.where(own, np.maximum(scores, scores.max()), scores)
+        tier = np.where(own, 0, 2)
+    elif entry.any() and not asked and options.asks_for_option(question):
+        # An entry answers with its best sentence, later paragraphs of its description too.
+        for i, (_, _, owner) in enumerate(pool):
+            if owner is not None:
+                scores[owner] = max(scores[owner], unplaced[i])
+        preferred = entry & named if (entry & named).any() else entry
+        tier = np.where(preferred, 0, np.where(entry, 1, 2))
+    tier = np.where(usage & ~own, 3, tier)
+    order = np.lexsort((-scores, tier))
+    return order, scores, own
+
+
+# A name inside a question ("… on GitHub", "my Bitbucket account", "Visual Studio Code"):
+# a capitalised word that does not start it.
+_NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
+
+
+def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
+    """Names in the question that no retrieved chunk mentions. Keyword retrieval finds a name
+    wherever the documents use it, so one missing from every retrieved chunk is one the
+    documents do not know: the question is about something else ("How do I add an SSH key to
+    my Bitbucket account?" asked of git's manual), and the honest answer is that they don't
+    cover it — on reference pages every question shares enough words with some chunk for the
+    answerability gate to pass it."""
+    text = " ".join(h.text for h in hits).lower()
+    return [
+        n
+        for n in _NAME.findall(question)
+        if not re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", text)
+    ]
