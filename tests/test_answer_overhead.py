@@ -110,3 +110,26 @@ def _wait(done: Callable[[], bool], timeout: float = 30) -> None:
     while not done():
         assert time.monotonic() < deadline, "the warm-up did not finish"
         time.sleep(0.02)
+
+
+def test_knowledge_counted_once_per_store_token(engine: Engine, plugin_root: Path) -> None:
+    store = engine.store
+    assert store.knowledge_problem("garden") is None
+    counts: list[str] = []
+    real = store._collection
+
+    def counting(plugin: str) -> object:
+        counts.append(plugin)
+        return real(plugin)
+
+    store._collection = counting  # type: ignore[method-assign]
+    assert store.knowledge_problem("garden") is None
+    assert counts == []  # whole at this token: not counted again
+    # Its chunks lost, then any commit: the next answer counts again and says so.
+    store.client.delete_collection("frontdesk-garden")
+    store._collections.clear()
+    (plugin_root / "kitchen" / "knowledge" / "pasta.md").write_text("Boil pasta for ten minutes.")
+    engine.ingest(["kitchen"])
+    problem = store.knowledge_problem("garden")
+    assert problem and "holds 0 of the 2 chunks" in problem
+    assert store.status("garden")["state"] == "broken"  # health checks always count
