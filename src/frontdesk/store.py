@@ -368,9 +368,8 @@ class KnowledgeStore:
         """What a specialist must say instead of answering, when its knowledge is unusable.
         A plugin found whole is not counted again until the store's token moves (a Chroma
         count() per answer before); `status` (health checks) always counts."""
-        if plugin not in self.broken and plugin in self._sound:
-            if self._sound[plugin] == self._token:
-                return None
+        if plugin not in self.broken and self._sound.get(plugin, "") == self._token:
+            return None
         token = self._token
         state = self.status(plugin)
         if state["state"] == "ok":
