@@ -9,7 +9,8 @@ answer through `ollama:` on tests/ollama_server.py in canned mode: it replies at
 first fact it was given, so what remains is ours (routing, retrieval, prompts, graph, memory,
 HTTP). Two replicas share one FRONTDESK_HOME and a pool of two canned hosts.
 
-1. Overhead per answer: `--sequential` questions one at a time to one replica; per answer, the
+1. Overhead per answer: `--sequential` questions one at a time to one replica, on one kept-alive
+   connection (as a client or a load balancer holds one); per answer, the
    latency the client saw minus the seconds the server spent inside model calls (usage_by_model);
    p50/p95 of both.
 2. Rate: `--clients` closed-loop clients for `--seconds`, first all on replica A, then spread over
@@ -26,6 +27,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 from tests.ollama_server import MODEL_NAME, OllamaProcess
 from tests.servers import ServeProcess
 
@@ -49,9 +51,10 @@ def sequential(url: str, pid: int, n: int) -> dict[str, Any]:
     latency, overhead, model = [], [], []
     load_before = load_average()
     cpu_before = cpu_seconds(pid)
+    client = httpx.Client()  # one kept-alive connection, as a client or a balancer holds
     for i in range(n):
         started = time.perf_counter()
-        body = ask(url, pool[i % len(pool)])
+        body = ask(url, pool[i % len(pool)], client=client)
         seconds = time.perf_counter() - started
         latency.append(seconds)
         model.append(model_seconds(body))

@@ -95,8 +95,12 @@ def start_replicas(stack: ExitStack, env: dict[str, str], n: int, logs: Path) ->
     return urls
 
 
-def ask(url: str, question: str, timeout: float = 120) -> dict[str, Any]:
-    reply = httpx.post(
+def ask(
+    url: str, question: str, timeout: float = 120, client: httpx.Client | None = None
+) -> dict[str, Any]:
+    """One answer; with `client`, on its kept-alive connection (a new client per request
+    costs the caller a TLS context and a TCP handshake, which overhead.py used to count)."""
+    reply = (client or httpx).post(
         f"{url}/v1/chat/completions",
         json={"model": "frontdesk", "messages": [{"role": "user", "content": question}]},
         headers={"Authorization": f"Bearer {KEY}"},
