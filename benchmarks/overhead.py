@@ -94,7 +94,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     if args.smoke:
         args.sequential, args.clients, args.seconds = 5, 2, 3.0
-    limits = {"FRONTDESK_MAX_CONCURRENCY": str(args.clients), "FRONTDESK_MAX_QUEUE": "64"}
+    limits = {
+        "FRONTDESK_MAX_CONCURRENCY": str(args.clients),
+        "FRONTDESK_MAX_QUEUE": "64",
+        "FRONTDESK_WARMUP": "true",  # as `frontdesk serve` runs by default
+    }
     with tempfile.TemporaryDirectory(prefix="frontdesk-overhead-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         hosts = [stack.enter_context(OllamaProcess(canned=True)) for _ in range(2)]
