@@ -9,7 +9,8 @@ answer through `ollama:` on tests/ollama_server.py in canned mode: it replies at
 first fact it was given, so what remains is ours (routing, retrieval, prompts, graph, memory,
 HTTP). Two replicas share one FRONTDESK_HOME and a pool of two canned hosts.
 
-1. Overhead per answer: `--sequential` questions one at a time to one replica; per answer, the
+1. Overhead per answer: `--sequential` questions one at a time to one replica, on one kept-alive
+   connection (as a client or a load balancer holds one); per answer, the
    latency the client saw minus the seconds the server spent inside model calls (usage_by_model);
    p50/p95 of both.
 2. Rate: `--clients` closed-loop clients for `--seconds`, first all on replica A, then spread over
@@ -20,13 +21,13 @@ HTTP). Two replicas share one FRONTDESK_HOME and a pool of two canned hosts.
 from __future__ import annotations
 
 import argparse
-import os
 import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 from tests.ollama_server import MODEL_NAME, OllamaProcess
 from tests.servers import ServeProcess
 
@@ -34,19 +35,15 @@ from benchmarks.common import machine, percentile, table
 from benchmarks.scaleout import (
     Loop,
     ask,
+    cpu_seconds,
     finish,
     load_average,
     loop_table,
     model_seconds,
     prepare,
     questions,
+    wait_idle,
 )
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU seconds a process has used (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def sequential(url: str, pid: int, n: int) -> dict[str, Any]:
@@ -54,9 +51,10 @@ def sequential(url: str, pid: int, n: int) -> dict[str, Any]:
     latency, overhead, model = [], [], []
     load_before = load_average()
     cpu_before = cpu_seconds(pid)
+    client = httpx.Client()  # one kept-alive connection, as a client or a balancer holds
     for i in range(n):
         started = time.perf_counter()
-        body = ask(url, pool[i % len(pool)])
+        body = ask(url, pool[i % len(pool)], client=client)
         seconds = time.perf_counter() - started
         latency.append(seconds)
         model.append(model_seconds(body))
@@ -96,7 +94,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parser.parse_args(argv)
     if args.smoke:
         args.sequential, args.clients, args.seconds = 5, 2, 3.0
-    limits = {"FRONTDESK_MAX_CONCURRENCY": str(args.clients), "FRONTDESK_MAX_QUEUE": "64"}
+    limits = {
+        "FRONTDESK_MAX_CONCURRENCY": str(args.clients),
+        "FRONTDESK_MAX_QUEUE": "64",
+        "FRONTDESK_WARMUP": "true",  # as `frontdesk serve` runs by default
+    }
     with tempfile.TemporaryDirectory(prefix="frontdesk-overhead-") as tmp, ExitStack() as stack:
         root = Path(tmp)
         hosts = [stack.enter_context(OllamaProcess(canned=True)) for _ in range(2)]
@@ -109,6 +111,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             ask(srv.url, "Hello", timeout=900)  # loads the embedder and the router
             urls.append(srv.url)
             pids.append(srv.proc.pid)
+        # Start-up work still running (the knowledge warm-up, warmup.py) is not an answer's.
+        idle_wait = wait_idle(pids)
         seq = sequential(urls[0], pids[0], args.sequential)
         one = Loop(urls[:1], args.clients, args.seconds).run()
         two = Loop(urls, args.clients, args.seconds).run()
@@ -149,6 +153,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "one_replica": one,
             "two_replicas": two,
             "ratio": ratio,
+            "start_up_idle_wait_s": round(idle_wait, 1),
         },
         args.json,
     )

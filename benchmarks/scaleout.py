@@ -35,6 +35,24 @@ def load_average() -> str:
     return f"{one:.2f} / {five:.2f} / {fifteen:.2f}"
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process (all its threads) has used (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(pids: list[int], quiet: float = 2.0, timeout: float = 300) -> float:
+    """Wait until the processes have used almost no CPU for `quiet` seconds (start-up work such
+    as the knowledge warm-up done); returns the seconds waited."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        before = sum(cpu_seconds(p) for p in pids)
+        time.sleep(quiet)
+        if sum(cpu_seconds(p) for p in pids) - before < 0.05 * quiet * len(pids):
+            break
+    return time.perf_counter() - started
+
+
 def prepare(home: Path, model: str | None, extra_env: dict[str, str]) -> dict[str, str]:
     """The bundled plugins copied under `home` (each on `model` when given), ingested; returns
     the environment every replica runs with."""
@@ -77,8 +95,12 @@ def start_replicas(stack: ExitStack, env: dict[str, str], n: int, logs: Path) ->
     return urls
 
 
-def ask(url: str, question: str, timeout: float = 120) -> dict[str, Any]:
-    reply = httpx.post(
+def ask(
+    url: str, question: str, timeout: float = 120, client: httpx.Client | None = None
+) -> dict[str, Any]:
+    """One answer; with `client`, on its kept-alive connection (a new client per request
+    costs the caller a TLS context and a TCP handshake, which overhead.py used to count)."""
+    reply = (client or httpx).post(
         f"{url}/v1/chat/completions",
         json={"model": "frontdesk", "messages": [{"role": "user", "content": question}]},
         headers={"Authorization": f"Bearer {KEY}"},

@@ -50,6 +50,9 @@ def _canned(messages: list[dict[str, Any]]) -> str:
 class _Handler(BaseHTTPRequestHandler):
     server_version = "FakeOllama/0.1"
     protocol_version = "HTTP/1.1"  # chunked streaming, like Ollama
+    # Each streamed line is sent at once, as Ollama's Go server does (TCP_NODELAY): with
+    # Nagle's algorithm a line waited for the client's delayed ACK, about 40 ms.
+    disable_nagle_algorithm = True
 
     def log_message(self, *args: Any) -> None:  # keep test output clean
         pass

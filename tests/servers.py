@@ -55,7 +55,9 @@ class ServeProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = log
-        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", **env}
+        # No knowledge warm-up (warmup.py) unless a test asks: every served test would embed
+        # its plugins' sentences in the background, CPU the suite has better uses for.
+        self.env = {**os.environ, "HF_HUB_OFFLINE": "1", "FRONTDESK_WARMUP": "false", **env}
 
     def __enter__(self) -> ServeProcess:
         self._out = self.log.open("wb")

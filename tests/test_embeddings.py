@@ -23,6 +23,9 @@ def test_direct_and_onnx_paths_match_encode(tmp_path: Path) -> None:
     assert list((tmp_path / "cache").glob("minilm-*.onnx"))
     again = MiniLMEmbedder(cache_dir=tmp_path / "cache")  # reuses the export
     assert again._onnx is not None
+    # No threads left spinning after a question: they took the core the answer needed.
+    options = emb._onnx.session.get_session_options()
+    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
     # Deterministic: the same question twice gives the same vector.
     assert np.array_equal(emb.embed(TEXTS[:1]), emb.embed(TEXTS[:1]))
 

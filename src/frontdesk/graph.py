@@ -24,6 +24,7 @@ from frontdesk import (
     desks,
     escalation,
     generation,
+    graph_threads,
     hooks,
     parts,
     prompts,
@@ -164,6 +165,7 @@ def _cited(answer: str, evidence: list[Evidence]) -> list[Hit]:
 
 def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
     """Compile the coordinator graph over the engine's runtime."""
+    graph_threads.install()  # one thread pool for all runs, not one per run
 
     def route(state: TurnState, config: RunnableConfig) -> dict[str, Any]:
         usage: list[dict[str, Any]] = []

@@ -101,6 +101,9 @@ def load(st_model: Any, weights: Path, cache_dir: Path, reference: Any) -> OnnxQ
             partial.replace(target)  # never a half-written model
         options = ort.SessionOptions()
         options.intra_op_num_threads = os.cpu_count() or 1
+        # A question is a few milliseconds of work: threads spinning after it (ONNX Runtime's
+        # default) burnt a core the answer's other work needed (benchmarks/overhead.py).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         session = ort.InferenceSession(str(target), options, providers=["CPUExecutionProvider"])
         encoder = OnnxQueryEncoder(session, tokenizer, st_model.max_seq_length)

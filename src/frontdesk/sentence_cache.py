@@ -59,3 +59,31 @@ def embed(embedder: Embedder, query: str, sentences: list[str]) -> np.ndarray:
             cache.vectors.popitem(last=False)
     rows = [fresh[0], *(known[s] if s in known else found[s] for s in sentences)]
     return np.stack(rows).astype(np.float32, copy=False)
+
+
+def known(embedder: Embedder, sentence: str) -> bool:
+    cache = _cache_for(embedder)
+    with cache.lock:
+        return sentence in cache.vectors
+
+
+def size(embedder: Embedder) -> int:
+    cache = _cache_for(embedder)
+    with cache.lock:
+        return len(cache.vectors)
+
+
+def remember(embedder: Embedder, sentences: list[str]) -> int:
+    """Embed sentences ahead of any question (warmup.py); returns how many were added. Never
+    pushes older sentences out: a full cache keeps what answers already used."""
+    vectors = embedder.embed(sentences)
+    cache = _cache_for(embedder)
+    added = 0
+    with cache.lock:
+        for s, v in zip(sentences, vectors, strict=True):
+            if len(cache.vectors) >= SIZE:
+                break
+            if s not in cache.vectors:
+                cache.vectors[s] = v
+                added += 1
+    return added

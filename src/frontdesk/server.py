@@ -178,6 +178,10 @@ def serve(host: str, port: int, allow_public: bool = False) -> None:
         from frontdesk.reload import PluginWatcher
 
         watcher = PluginWatcher(engine, settings.plugin_poll_seconds).start()
+    if settings.warmup:  # knowledge sentences embedded before the first questions need them
+        from frontdesk.warmup import Warmer
+
+        Warmer(engine).start()
     try:
         uvicorn.run(  # no access log: RequestLog writes one line per request instead
             app,

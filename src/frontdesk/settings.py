@@ -111,6 +111,11 @@ class Settings(BaseSettings):
         description="How often `frontdesk serve` looks for added, changed or removed plugin "
         "folders and reloads them (0: never; `frontdesk reload` still does).",
     )
+    warmup: bool = Field(
+        default=True,
+        description="`frontdesk serve` embeds the knowledge sentences in the background at "
+        "start-up and after an ingest, so the first answers need not (warmup.py).",
+    )
     max_concurrency: int = Field(default=2, ge=1, description="Answers generated at once.")
     max_queue: int = Field(default=8, ge=0, description="Requests waiting beyond those.")
     queue_timeout: float = Field(default=60.0, gt=0, description="Seconds a request may wait.")

@@ -125,6 +125,7 @@ class KnowledgeStore:
         self._collections: dict[str, Any] = {}
         self._manifests: dict[str, dict[str, DocRecord]] = {}
         self.broken: dict[str, str] = {}  # plugin -> what is wrong with its store
+        self._sound: dict[str, str | None] = {}  # plugin -> token its chunks were counted at
         self.keywords = KeywordIndexes()  # built lazily, per plugin (see retrieval.py)
         self.client = self._open()
         self._token = read_token(self.client)
@@ -364,8 +365,17 @@ class KnowledgeStore:
         return {"name": name, "ok": False, "state": "broken", "detail": detail}
 
     def knowledge_problem(self, plugin: str) -> str | None:
-        """What a specialist must say instead of answering, when its knowledge is unusable."""
+        """What a specialist must say instead of answering, when its knowledge is unusable.
+        A plugin found whole is not counted again until the store's token moves (a Chroma
+        count() per answer before); `status` (health checks) always counts."""
+        if plugin not in self.broken and self._sound.get(plugin, "") == self._token:
+            return None
+        token = self._token
         state = self.status(plugin)
+        if state["state"] == "ok":
+            self._sound[plugin] = token
+        else:
+            self._sound.pop(plugin, None)
         if state["state"] == "empty":
             return (
                 f"The {plugin} knowledge base is empty (nothing has been ingested), so I have "
@@ -418,6 +428,7 @@ class KnowledgeStore:
         with self._lock:
             self._collections.pop(plugin, None)
             self._manifests.pop(plugin, None)
+            self._sound.pop(plugin, None)
             for name in (chunk_collection(plugin), docs_collection(plugin)):
                 with contextlib.suppress(Exception):  # not there: nothing to drop
                     self.client.delete_collection(name)

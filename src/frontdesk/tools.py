@@ -12,6 +12,7 @@ seconds) becomes part of the answer.
 
 from __future__ import annotations
 
+import functools
 import json
 import threading
 import time
@@ -33,13 +34,21 @@ class Tool:
 
     def as_langchain(self) -> Any:
         """The LangChain tool (its JSON schema comes from the function's type hints)."""
-        from langchain_core.tools import StructuredTool
-
         if self.langchain is not None:
             return self.langchain
-        return StructuredTool.from_function(
-            func=self.function, name=self.name, description=self.description
-        )
+        return _structured(self)
+
+
+@functools.lru_cache(maxsize=512)
+def _structured(item: Tool) -> Any:
+    """One LangChain tool per Tool (its schema is a pydantic model made from the type hints:
+    about 1 ms each, once per answer before). Keyed by the whole Tool, so a reloaded plugin's
+    changed function or description makes a new one."""
+    from langchain_core.tools import StructuredTool
+
+    return StructuredTool.from_function(
+        func=item.function, name=item.name, description=item.description
+    )
 
 
 def tool(
