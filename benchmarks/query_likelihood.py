@@ -182,8 +182,14 @@ def rerank_rows(rows: list[dict[str, Any]], cache: Cache, variant: str) -> list[
     return out
 
 
+def paired_se(a: list[float], b: np.ndarray) -> float:
+    d = np.array(a) - b
+    return float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+
+
 def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None:
     from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import roc_auc_score
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
@@ -199,6 +205,7 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
     )
 
     # -- selection: re-rank the top-K --------------------------------------------------------
+    kept_f1: dict[str, np.ndarray] = {}
     for variant in ("kept", "ql", "ql_ctx", "ql_pos", "pmi"):
         x = rerank_rows(rows, cache, variant)
         y = [np.array([float(i == r["gold"]) for i in r["top"]]) for r in rows]
@@ -215,9 +222,14 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
                 pick = r["top"][int(np.argmax(fitted.decision_function(x[i])))]
                 key = "first turns" if r["turn"] == 0 else "follow-ups"
                 f1[key].append(token_f1(r["sents"][pick], r["t"]["answers"]))
-        print(
-            f"select {variant}:", {k: (round(float(np.mean(v)), 3), len(v)) for k, v in f1.items()}
-        )
+        summary = {k: (round(float(np.mean(v)), 3), len(v)) for k, v in f1.items()}
+        if variant == "kept":
+            kept_f1 = {k: np.array(v) for k, v in f1.items()}
+        diffs = {
+            k: f"{np.mean(np.array(v) - kept_f1[k]):+.3f} ± {paired_se(v, kept_f1[k]):.3f}"
+            for k, v in f1.items()
+        }
+        print(f"select {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
 
     # -- gate: PMI and judgement features ---------------------------------------------------
     gx, extra = [], []
@@ -237,6 +249,9 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
         )
         gx.append(r["gate"])
     g, e = np.array(gx), np.array(extra)
+    model = answering.default_model()
+    kept_p = np.array([model.answerable(v) for v in g])
+    kept_logit = np.log(kept_p / (1 - kept_p))[:, None]
     y = np.array([int(r["t"]["answerable"]) for r in rows])
 
     def logistic() -> Any:
@@ -248,15 +263,21 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
         ("+ yes/no judgement", np.hstack([g, e[:, 3:4]])),
         ("+ all LM features", np.hstack([g, e])),
         ("LM features alone", e),
+        ("kept gate's logit + PMI max / whole passage", np.hstack([kept_logit, e[:, 1:3]])),
     ):
         p = np.zeros(len(y))
         for train in (first, ~first):
             fitted = logistic().fit(cols[train], y[train])
             p[~train] = fitted.predict_proba(cols[~train])[:, 1]
-        print(name, *trade_off(p, y), sep="\n  ")
+        print(f"{name} (held-out AUC {roc_auc_score(y, p):.3f})", *trade_off(p, y), sep="\n  ")
+    print(f"answerable {int(y.sum())}, unanswerable {int((y == 0).sum())}")
+    print("kept gate as fitted on all dev (in-sample here):", *trade_off(kept_p, y), sep="\n  ")
     for j, name in enumerate(("pmi_best", "pmi_max", "pmi_whole", "judge", "ql_best", "prior")):
         a, u = e[y == 1, j], e[y == 0, j]
-        print(f"{name}: answerable mean {a.mean():.3f}, unanswerable mean {u.mean():.3f}")
+        print(
+            f"{name}: answerable mean {a.mean():.3f}, unanswerable mean {u.mean():.3f}, "
+            f"AUC {roc_auc_score(y, e[:, j]):.3f}"
+        )
 
 
 def timing(dialogs: list[dict[str, Any]]) -> None:
@@ -282,8 +303,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--stop", type=int, default=100)
     parser.add_argument("--cache", default=str(CACHE))
+    parser.add_argument(
+        "--ranges", help="analyze: dialog ranges instead of start/stop, e.g. 0-30,40-70"
+    )
     args = parser.parse_args(argv)
     dialogs = load()[args.start : args.stop]
+    if args.ranges:
+        spans = [tuple(int(v) for v in part.split("-")) for part in args.ranges.split(",")]
+        dialogs = [d for a, b in spans for d in load()[a:b]]
     if args.what == "timing":
         timing(dialogs)
         return
