@@ -178,6 +178,14 @@ def rerank_rows(rows: list[dict[str, Any]], cache: Cache, variant: str) -> list[
         if variant == "pmi":
             prior = lookup(cache, "prior", q, None)
             feats += [ql - prior]
+        if variant == "ctx_top3":  # the cheapest: K_CTX candidates, the conversation's score only
+            c = ql[:K_CTX].copy()
+            if "ql_ctx" in ctx:
+                c = np.array(
+                    [lookup(cache, "ql_ctx", q, r["sents"][i], ctx["ql_ctx"]) for i in top[:K_CTX]]
+                )
+            b = base[:K_CTX]
+            feats = [b, b - b.max(), c - c.max(), (c == c.max()).astype(float)]
         out.append(np.stack(feats, axis=1))
     return out
 
@@ -185,6 +193,42 @@ def rerank_rows(rows: list[dict[str, Any]], cache: Cache, variant: str) -> list[
 def paired_se(a: list[float], b: np.ndarray) -> float:
     d = np.array(a) - b
     return float(d.std(ddof=1) / np.sqrt(len(d))) if len(d) > 1 else 0.0
+
+
+def select_table(
+    rows: list[dict[str, Any]], cache: Cache, first: np.ndarray, followups_only: bool
+) -> None:
+    from sklearn.linear_model import LogisticRegression
+
+    kept_f1: dict[str, np.ndarray] = {}
+    for variant in ("kept", "ql", "ql_ctx", "ql_pos", "pmi", "ctx_top3"):
+        x = rerank_rows(rows, cache, variant)
+        y = [
+            np.array([float(i == r["gold"]) for i in r["top"][: len(x[n])]])
+            for n, r in enumerate(rows)
+        ]
+        use = np.array([not followups_only or r["turn"] > 0 for r in rows])
+        f1: dict[str, list[float]] = collections.defaultdict(list)
+        for train in (first, ~first):
+            idx = np.flatnonzero(train & use)
+            fitted = LogisticRegression(max_iter=3000).fit(
+                np.vstack([x[i] for i in idx]), np.concatenate([y[i] for i in idx])
+            )
+            for i in np.flatnonzero(~train):
+                r = rows[i]
+                if not r["t"]["answerable"]:
+                    continue
+                j = int(np.argmax(fitted.decision_function(x[i]))) if use[i] else 0
+                key = "first turns" if r["turn"] == 0 else "follow-ups"
+                f1[key].append(token_f1(r["sents"][r["top"][j]], r["t"]["answers"]))
+        summary = {k: (round(float(np.mean(v)), 3), len(v)) for k, v in sorted(f1.items())}
+        if variant == "kept":
+            kept_f1 = {k: np.array(v) for k, v in f1.items()}
+        diffs = {
+            k: f"{np.mean(np.array(v) - kept_f1[k]):+.3f} ± {paired_se(v, kept_f1[k]):.3f}"
+            for k, v in sorted(f1.items())
+        }
+        print(f"  {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
 
 
 def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None:
@@ -205,31 +249,9 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
     )
 
     # -- selection: re-rank the top-K --------------------------------------------------------
-    kept_f1: dict[str, np.ndarray] = {}
-    for variant in ("kept", "ql", "ql_ctx", "ql_pos", "pmi"):
-        x = rerank_rows(rows, cache, variant)
-        y = [np.array([float(i == r["gold"]) for i in r["top"]]) for r in rows]
-        f1: dict[str, list[float]] = collections.defaultdict(list)
-        for train in (first, ~first):
-            idx = np.flatnonzero(train)
-            fitted = LogisticRegression(max_iter=3000).fit(
-                np.vstack([x[i] for i in idx]), np.concatenate([y[i] for i in idx])
-            )
-            for i in np.flatnonzero(~train):
-                r = rows[i]
-                if not r["t"]["answerable"]:
-                    continue
-                pick = r["top"][int(np.argmax(fitted.decision_function(x[i])))]
-                key = "first turns" if r["turn"] == 0 else "follow-ups"
-                f1[key].append(token_f1(r["sents"][pick], r["t"]["answers"]))
-        summary = {k: (round(float(np.mean(v)), 3), len(v)) for k, v in f1.items()}
-        if variant == "kept":
-            kept_f1 = {k: np.array(v) for k, v in f1.items()}
-        diffs = {
-            k: f"{np.mean(np.array(v) - kept_f1[k]):+.3f} ± {paired_se(v, kept_f1[k]):.3f}"
-            for k, v in f1.items()
-        }
-        print(f"select {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
+    for scope in ("all turns", "follow-ups only"):
+        print(f"re-ranker fitted on and applied to {scope}:")
+        select_table(rows, cache, first, scope == "follow-ups only")
 
     # -- gate: PMI and judgement features ---------------------------------------------------
     gx, extra = [], []
@@ -282,7 +304,7 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
 
 def timing(dialogs: list[dict[str, Any]]) -> None:
     d = dialogs[0]
-    sents = answering.split_sentences(d["passage"])[:8]
+    sents = answering.split_sentences(d["passage"])[:4]
     for threads in (1, 2):
         ql = likelihood.QueryLikelihood(likelihood.bundled_path(), n_threads=threads)
         for label, reuse in (("no prefix reuse", False), ("sentence-major", True)):

@@ -9,6 +9,10 @@ information between the question and the passage.
 llama.cpp returns per-token logits only for a context made with `logits_all=True`, which the
 chat instance (models._SharedLlama) is not, so this scorer loads its own instance of the same
 GGUF file (about 100 MB more memory) and serialises its calls with its own lock.
+
+Measured on QuAC (benchmarks/query_likelihood.py, BENCHMARKS.md "SmolLM2 as a scorer"): with
+SmolLM2-135M these scores do not improve answer selection or the answerability gate enough for
+their cost, so the product's answer path does not call this module.
 """
 
 from __future__ import annotations
