@@ -3,6 +3,8 @@
     python -m benchmarks.query_likelihood collect --start 0 --stop 100   # score, cached
     python -m benchmarks.query_likelihood analyze --start 0 --stop 100   # 2-fold tables
     python -m benchmarks.query_likelihood timing                         # ms per candidate
+    python -m benchmarks.query_likelihood collect --selection-only --start 80 --stop 200
+    python -m benchmarks.query_likelihood analyze --selection-only --start 0 --stop 200
 
 `collect` runs the kept selection (frontdesk.answering, the system's own previous answer for
 follow-ups) on each dialog and, for its top-K candidates of every turn, scores with the bundled
@@ -18,6 +20,8 @@ cached in benchmarks/results/query_likelihood_cache.jsonl (key: kind, question, 
 context), so reruns only score what is new. `analyze` fits, 2-fold over the scored dialogs (fit
 on one half, score the other, and the reverse), a re-ranker of the top-K (kept logit + query
 likelihood features) and the gate with PMI features, and prints the F1 and the trade-off tables.
+`--selection-only`: only the scores the re-rankers `ql`, `ql_ctx` and `ctx_top3` need (about a
+third of the cost), and only their table.
 Nothing here reads the test split unless --start/--stop point at it.
 """
 
@@ -116,12 +120,14 @@ def contexts(r: dict[str, Any]) -> dict[str, str]:
     return ctx
 
 
-def collect(dialogs: list[dict[str, Any]], embeds: Embeds, ql: Any, cache: Cache) -> None:
+def collect(
+    dialogs: list[dict[str, Any]], embeds: Embeds, ql: Any, cache: Cache, selection_only: bool
+) -> None:
     started = time.perf_counter()
     per_question = []
     for n, d in enumerate(dialogs):
         rows = turns_of(d, embeds)
-        for r in rows:
+        for r in [] if selection_only else rows:
             q = r["q"]
             cache.get("prior", q, None, "", lambda q=q: ql.score(q, None).mean)
             text = d["passage"]
@@ -138,10 +144,13 @@ def collect(dialogs: list[dict[str, Any]], embeds: Embeds, ql: Any, cache: Cache
                 if i not in r["top"][:K_CTX]:
                     continue
                 for kind, ctx in contexts(r).items():
+                    if selection_only and kind != "ql_ctx":
+                        continue
                     cache.get(kind, q, s, ctx, lambda q=q, s=s, c=ctx: ql.score(q, s, c).mean)
         for r in rows:
             s = r["sents"][r["top"][0]]
-            cache.get("judge", r["q"], s, "", lambda r=r, s=s: ql.judge(r["q"], s))
+            if not selection_only:
+                cache.get("judge", r["q"], s, "", lambda r=r, s=s: ql.judge(r["q"], s))
             per_question.append(len(r["top"]))
         print(
             f"dialog {n + 1}/{len(dialogs)}: {cache.calls} new scores in {cache.seconds:.0f} s "
@@ -196,12 +205,16 @@ def paired_se(a: list[float], b: np.ndarray) -> float:
 
 
 def select_table(
-    rows: list[dict[str, Any]], cache: Cache, first: np.ndarray, followups_only: bool
+    rows: list[dict[str, Any]],
+    cache: Cache,
+    first: np.ndarray,
+    followups_only: bool,
+    variants: tuple[str, ...],
 ) -> None:
     from sklearn.linear_model import LogisticRegression
 
     kept_f1: dict[str, np.ndarray] = {}
-    for variant in ("kept", "ql", "ql_ctx", "ql_pos", "pmi", "ctx_top3"):
+    for variant in variants:
         x = rerank_rows(rows, cache, variant)
         y = [
             np.array([float(i == r["gold"]) for i in r["top"][: len(x[n])]])
@@ -231,7 +244,9 @@ def select_table(
         print(f"  {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
 
 
-def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None:
+def analyze(
+    dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache, selection_only: bool
+) -> None:
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import roc_auc_score
     from sklearn.pipeline import make_pipeline
@@ -251,7 +266,12 @@ def analyze(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache) -> None
     # -- selection: re-rank the top-K --------------------------------------------------------
     for scope in ("all turns", "follow-ups only"):
         print(f"re-ranker fitted on and applied to {scope}:")
-        select_table(rows, cache, first, scope == "follow-ups only")
+        variants = ("kept", "ql", "ql_ctx", "ctx_top3")
+        if not selection_only:
+            variants += ("ql_pos", "pmi")
+        select_table(rows, cache, first, scope == "follow-ups only", variants)
+    if selection_only:
+        return
 
     # -- gate: PMI and judgement features ---------------------------------------------------
     gx, extra = [], []
@@ -328,6 +348,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--ranges", help="analyze: dialog ranges instead of start/stop, e.g. 0-30,40-70"
     )
+    parser.add_argument(
+        "--selection-only",
+        action="store_true",
+        help="only what the selection re-rankers need (ql of the top-K, ql_ctx of follow-ups)",
+    )
     args = parser.parse_args(argv)
     dialogs = load()[args.start : args.stop]
     if args.ranges:
@@ -339,9 +364,9 @@ def main(argv: list[str] | None = None) -> None:
     embeds = Embeds(load()[:1000])
     cache = Cache(Path(args.cache))
     if args.what == "collect":
-        collect(dialogs, embeds, likelihood.bundled(1), cache)
+        collect(dialogs, embeds, likelihood.bundled(1), cache, args.selection_only)
     else:
-        analyze(dialogs, embeds, cache)
+        analyze(dialogs, embeds, cache, args.selection_only)
 
 
 if __name__ == "__main__":

@@ -11,8 +11,9 @@ chat instance (models._SharedLlama) is not, so this scorer loads its own instanc
 GGUF file (about 100 MB more memory) and serialises its calls with its own lock.
 
 Measured on QuAC (benchmarks/query_likelihood.py, BENCHMARKS.md "SmolLM2 as a scorer"): with
-SmolLM2-135M these scores do not improve answer selection or the answerability gate enough for
-their cost, so the product's answer path does not call this module.
+SmolLM2-135M, re-ranking a follow-up's top 5 sentences gains about +0.04 F1 for 8 scores (over a
+second per answer) and the answerability gate gains nothing, so the product's answer path does
+not call this module (yet).
 """
 
 from __future__ import annotations
