@@ -8,7 +8,7 @@
 
 `collect` runs the kept selection (frontdesk.answering, the system's own previous answer for
 follow-ups) on each dialog and, for its top-K candidates of every turn, scores with the bundled
-SmolLM2 (frontdesk.likelihood, its own llama.cpp instance, n_threads=1):
+SmolLM2 (benchmarks/likelihood.py, its own llama.cpp instance, n_threads=1):
 - `ql`: mean log p(question | "Passage: <sentence> … Question:");
 - `ql_ctx` (follow-ups): the same with the previous question and our previous answer between
   the passage and the instruction;
@@ -37,10 +37,11 @@ from typing import Any
 
 import numpy as np
 
+from benchmarks import likelihood
 from benchmarks.answer_experiments import trade_off
 from benchmarks.answer_selection import Embeds, best_sentence, hit_for, load, token_f1
 from benchmarks.common import REPO
-from frontdesk import answering, likelihood
+from frontdesk import answering
 
 CACHE = REPO / "benchmarks" / "results" / "query_likelihood_cache.jsonl"
 K = 5

@@ -1,10 +1,9 @@
-"""Query likelihood with the real bundled SmolLM2 (frontdesk.likelihood)."""
+"""Query likelihood with the real bundled SmolLM2 (benchmarks/likelihood.py)."""
 
 from __future__ import annotations
 
 import pytest
-
-from frontdesk import likelihood
+from benchmarks import likelihood
 
 ANSWERS = "The bakery on Mill Street opens at seven in the morning and closes at noon."
 OTHER = "The river behind the old church floods almost every spring."
