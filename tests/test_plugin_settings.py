@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -119,9 +120,9 @@ def test_keyword_weight_of_the_manifest_reaches_retrieval(
     seen: list[float] = []
     real = retrieval.weigh
 
-    def spy(cosine: dict, bm25: dict, weight: float) -> list[str]:
+    def spy(cosine: dict, bm25: dict, weight: float, *rest: Any) -> list[str]:
         seen.append(weight)
-        return real(cosine, bm25, weight)
+        return real(cosine, bm25, weight, *rest)
 
     monkeypatch.setattr(retrieval, "weigh", spy)
     eng.ask("How long should I rest a steak?", plugin="kitchen")
