@@ -109,7 +109,12 @@ def test_chunked_body_is_refused_at_the_limit(
         if reply:
             break
     assert reply.startswith(b"HTTP/1.1 413"), reply[:200]
-    assert b'"code":"too_large"' in reply.replace(b" ", b"")
+    ours = b'"code":"too_large"' in reply.replace(b" ", b"")
+    # On the upload route Gradio's own per-file limit (the same FRONTDESK_UPLOAD_MAX_BYTES, file
+    # bytes only) can refuse first — the body limit allows the multipart framing on top; which
+    # one answers depends on how the chunks arrive. Either way the file is refused near the limit.
+    gradios = path == "/gradio_api/upload" and b"exceeded maximum allowed size" in reply
+    assert ours or gradios, reply[-300:]
     # Refused near the limit: far from the 50 MB the client had to send (socket buffers
     # account for the slack).
     assert sent < limit + 8 * 1024 * 1024 and sent < TOTAL // 4, sent
