@@ -18,22 +18,36 @@ from frontdesk.embeddings import Embedder
 
 SIZE = 256
 
-_memos: weakref.WeakKeyDictionary[object, _Memo] = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
 
+class Memo:
+    """Vectors by text, least recently used first (callers hold `lock`)."""
 
-class _Memo:
     def __init__(self) -> None:
         self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.lock = threading.Lock()
 
+    def trim(self, size: int) -> None:
+        while len(self.vectors) > size:
+            self.vectors.popitem(last=False)
 
-def _memo_for(embedder: Embedder) -> _Memo:
-    with _guard:
-        memo = _memos.get(embedder)
-        if memo is None:
-            memo = _memos[embedder] = _Memo()
-        return memo
+
+class PerEmbedder:
+    """One Memo per embedder, gone with it (a test's bag-of-words embedder never shares
+    vectors with MiniLM); used here and by sentence_cache.py."""
+
+    def __init__(self) -> None:
+        self._memos: weakref.WeakKeyDictionary[object, Memo] = weakref.WeakKeyDictionary()
+        self._guard = threading.Lock()
+
+    def __call__(self, embedder: Embedder) -> Memo:
+        with self._guard:
+            memo = self._memos.get(embedder)
+            if memo is None:
+                memo = self._memos[embedder] = Memo()
+            return memo
+
+
+_memo_for = PerEmbedder()
 
 
 def embed_one(embedder: Embedder, text: str) -> np.ndarray:
@@ -48,6 +62,5 @@ def embed_one(embedder: Embedder, text: str) -> np.ndarray:
     vector.flags.writeable = False  # every caller gets this one array
     with memo.lock:
         memo.vectors[text] = vector
-        while len(memo.vectors) > SIZE:
-            memo.vectors.popitem(last=False)
+        memo.trim(SIZE)
     return vector

@@ -9,10 +9,6 @@ embedder never shares vectors with MiniLM), least recently used dropped first.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections import OrderedDict
-
 import numpy as np
 
 from frontdesk import query_vectors
@@ -20,22 +16,7 @@ from frontdesk.embeddings import Embedder
 
 SIZE = 20_000  # 384 floats each: about 30 MB for MiniLM at the most
 
-_caches: weakref.WeakKeyDictionary[object, _Cache] = weakref.WeakKeyDictionary()
-_guard = threading.Lock()
-
-
-class _Cache:
-    def __init__(self) -> None:
-        self.vectors: OrderedDict[str, np.ndarray] = OrderedDict()
-        self.lock = threading.Lock()
-
-
-def _cache_for(embedder: Embedder) -> _Cache:
-    with _guard:
-        cache = _caches.get(embedder)
-        if cache is None:
-            cache = _caches[embedder] = _Cache()
-        return cache
+_cache_for = query_vectors.PerEmbedder()
 
 
 def embed(embedder: Embedder, query: str, sentences: list[str]) -> np.ndarray:
@@ -55,8 +36,7 @@ def embed(embedder: Embedder, query: str, sentences: list[str]) -> np.ndarray:
     with cache.lock:
         for s, v in found.items():
             cache.vectors[s] = v
-        while len(cache.vectors) > SIZE:
-            cache.vectors.popitem(last=False)
+        cache.trim(SIZE)
     rows = [fresh[0], *(known[s] if s in known else found[s] for s in sentences)]
     return np.stack(rows).astype(np.float32, copy=False)
 
