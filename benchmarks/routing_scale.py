@@ -120,6 +120,36 @@ def _settings(root: Path, url: str | None) -> Any:
     )
 
 
+def sample_test(
+    data: dict[str, Any], domains: dict[str, list[str]], n: int, label_of: dict[str, str], k: int
+) -> list[tuple[str, str]]:
+    """Up to `k` `test` questions with the label their plugin carries: the domain at 10 plugins,
+    the intent above (the same seeded sample in every measurement)."""
+    intent_domain = {i: d for d, intents in domains.items() for i in intents}
+    labels = set(label_of.values())
+    test = [(t, intent_domain[i] if n <= 10 else i) for t, i in data["test"]]
+    test = [(t, g) for t, g in test if g in labels]
+    return random.Random(3).sample(test, min(k, len(test)))
+
+
+def route_all(
+    route: Any, test: list[tuple[str, str]], label_of: dict[str, str]
+) -> dict[str, float]:
+    """p50/p95 per question and top-1 of `route` over `test` (one untimed question first)."""
+    route(test[0][0])
+    times, right = [], 0
+    for text, label in test:
+        t0 = time.perf_counter()
+        got = route(text)
+        times.append(time.perf_counter() - t0)
+        right += label_of[got.scores[0].name] == label
+    return {
+        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
+        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
+        "top1": round(right / len(test), 4),
+    }
+
+
 def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> dict[str, Any]:
     from frontdesk.embeddings import MiniLMEmbedder
     from frontdesk.engine import Engine
@@ -128,14 +158,7 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
     plugins = specs(n)
     write(tmp / "plugins", plugins)
     label_of = {p["name"]: p["label"] for p in plugins}
-    intent_domain = {i: d for d, intents in domains.items() for i in intents}
-    labels = set(label_of.values())
-    test = [
-        (t, intent_domain[i] if n <= 10 else i)
-        for t, i in data["test"]
-        if (intent_domain[i] if n <= 10 else i) in labels
-    ]
-    test = random.Random(3).sample(test, min(questions, len(test)))
+    test = sample_test(data, domains, n, label_of, questions)
     settings = _settings(tmp, url)
     emb = MiniLMEmbedder(cache_dir=cache)
     engine = Engine(settings, embedder=emb)
@@ -158,13 +181,7 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
     started = time.perf_counter()
     _ = warm.router
     warm_s = time.perf_counter() - started
-    warm.route(test[0][0])
-    times, right = [], 0
-    for text, label in test:
-        t0 = time.perf_counter()
-        route = warm.route(text)
-        times.append(time.perf_counter() - t0)
-        right += label_of[route.scores[0].name] == label
+    timed = route_all(warm.route, test, label_of)
     return {
         "plugins": n,
         "store": "chroma server" if url else "embedded",
@@ -173,9 +190,7 @@ def measure(n: int, url: str | None, questions: int, tmp: Path, cache: Path) -> 
         "startup_cold_s": round(cold_s, 2),
         "store_open_s": round(store_s, 2),
         "startup_warm_s": round(warm_s, 2),
-        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
-        "top1": round(right / len(test), 4),
+        **timed,
     }
 
 
@@ -208,26 +223,15 @@ def prepared(n: int, root: Path, url: str | None, questions: int) -> dict[str, A
         _ = engine.router
         runs.append((store_s, time.perf_counter() - started))
     label_of = {p["name"]: p["label"] for p in plugins}
-    intent_domain = {i: d for d, intents in domains.items() for i in intents}
-    test = [(t, intent_domain[i] if n <= 10 else i) for t, i in data["test"]]
-    test = [(t, g) for t, g in test if g in set(label_of.values())]
-    test = random.Random(3).sample(test, min(questions, len(test)))
-    engine.route(test[0][0])
-    times, right = [], 0
-    for text, label in test:
-        t0 = time.perf_counter()
-        route = engine.route(text)
-        times.append(time.perf_counter() - t0)
-        right += label_of[route.scores[0].name] == label
+    test = sample_test(data, domains, n, label_of, questions)
+    timed = route_all(engine.route, test, label_of)
     return {
         "plugins": n,
         "store": "chroma server" if url else "embedded",
         "questions": len(test),
         "store_open_s": [round(a, 2) for a, _ in runs],
         "router_warm_s": [round(b, 2) for _, b in runs],
-        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
-        "top1": round(right / len(test), 4),
+        **timed,
         "load": [round(x, 2) for x in os.getloadavg()],
     }
 
@@ -275,19 +279,9 @@ def index_only(n: int, questions: int, vectors: str | None) -> dict[str, Any]:
     started = time.perf_counter()
     router: Router = build(plugins, raw, calib, summaries, None)
     build_s = time.perf_counter() - started
-    intent_domain = {i: d for d, intents in domains.items() for i in intents}
     label_of = {p["name"]: p["label"] for p in items}
-    labels = set(label_of.values())
-    test = [(t, intent_domain[i] if n <= 10 else i) for t, i in data["test"]]
-    test = [(t, g) for t, g in test if g in labels]
-    test = random.Random(3).sample(test, min(questions, len(test)))
-    router.route(test[0][0])
-    times, right = [], 0
-    for text, label in test:
-        t0 = time.perf_counter()
-        route = router.route(text)
-        times.append(time.perf_counter() - t0)
-        right += label_of[route.scores[0].name] == label
+    test = sample_test(data, domains, n, label_of, questions)
+    timed = route_all(router.route, test, label_of)
     return {
         "plugins": n,
         "store": "none (index only)",
@@ -295,9 +289,7 @@ def index_only(n: int, questions: int, vectors: str | None) -> dict[str, Any]:
         "summaries": sum(len(v) for v in summaries.values()),
         "fit_s": round(fit_s, 2),
         "build_s_anchors_in_memory": round(build_s, 2),
-        "p50_ms": round(percentile(times, 0.5) * 1000, 1),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
-        "top1": round(right / len(test), 4),
+        **timed,
     }
 
 
