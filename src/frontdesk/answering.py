@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from frontdesk import options, reference, sentence_cache
+from frontdesk import alternatives, options, reference, sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
@@ -108,7 +108,14 @@ class Selection:
         asked = set(content_words(self.question))
         holds = [asked & set(content_words(c.sentence)) for c in close]
         keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
+        # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
+        keep += [c for c in self.alternatives() if c not in keep]
         return sorted(keep, key=lambda c: c.position)
+
+    def alternatives(self) -> list[Candidate]:
+        """The best sentence and the ones answering for the other cases of what the question
+        left open, in reading order; [] when the best sentence is not one case of several."""
+        return alternatives.siblings(self.question, self.ranked)
 
 
 def split_sentences(text: str) -> list[str]:

@@ -81,7 +81,8 @@ def verified(
     """The model's answer, checked claim by claim against `evidence` (and the results of the
     tools it called, which are evidence too), repaired where needed."""
     facts = [*(tool_facts or []), *(c.sentence for c in evidence)]
-    verdict = verify(said, question, facts)
+    cases = [c.sentence for c in selection.alternatives() if c in evidence]
+    verdict = verify(said, question, facts, cases if len(cases) > 1 else ())
     if verdict.supported:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:

@@ -7,7 +7,9 @@ the *selected* evidence sentences:
 - negation: the claim and the evidence sentence it rests on agree on not/never/no;
 - key terms: the claim's content words beyond the question's are found in the evidence, and a
   claim that only restates the question is no answer.
-Claims that fail are dropped; if none is left the answer becomes the evidence itself, quoted.
+Claims that fail are dropped; if none is left, or what is left leaves out what was asked (the
+number of a "how long", one of the cases the question left open), the answer becomes the
+evidence itself, quoted.
 The same checks run whatever the model, so a weak model can make an answer less fluent, never
 wrong.
 """
@@ -15,9 +17,10 @@ wrong.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import options
+from frontdesk import alternatives, options
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -64,6 +67,8 @@ def numbers(text: str) -> list[tuple[str, str]]:
     out = []
     for m in _NUM.finditer(text):
         unit = (m.group(2) or "").replace(" ", "").lower()
+        if m.group(1).lower() == "one" and not content_words(unit):
+            continue  # "a thick one for 8 minutes", "one of them": a pronoun, not a count
         out.append((_number(m.group(1)), unit[:3]))
     return out
 
@@ -138,8 +143,10 @@ def quote(facts: list[str]) -> str:
     return "“" + " ".join(facts) + "”"
 
 
-def verify(answer: str, question: str, facts: list[str]) -> Verdict:
-    """Keep the claims of `answer` that `facts` support; otherwise answer with the facts."""
+def verify(answer: str, question: str, facts: list[str], cases: Sequence[str] = ()) -> Verdict:
+    """Keep the claims of `answer` that `facts` support; otherwise answer with the facts.
+    `cases`: facts answering for each case of what the question left open (a thin and a thick
+    steak; alternatives.py): an answer must give every one."""
     if not facts:
         return Verdict(answer, False, False, ["no evidence"])
     claims = [c.strip() for c in _CLAIM.split(answer.strip()) if c.strip(" -*\n\t")]
@@ -150,7 +157,9 @@ def verify(answer: str, question: str, facts: list[str]) -> Verdict:
             kept.append(claim)
         else:
             problems.append(f"“{claim[:60]}”: {why}")
-    missing = left_out(" ".join(kept), question, facts)
+    missing = left_out(" ".join(kept), question, facts) or alternatives.missing(
+        " ".join(kept), question, list(cases)
+    )
     if missing:  # true, but not what was asked: the evidence holds it, so show the evidence
         return Verdict(quote(facts), False, True, [*problems, missing])
     if not problems and kept:
