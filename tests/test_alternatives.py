@@ -97,3 +97,21 @@ def test_one_thing_the_conversation_is_about_has_no_alternatives() -> None:
     hit = Hit("quac", "c1", "p.md", "p.md", "", 0.9, f"{first} {second}")
     sel = _selection("Was the album a success?", [(first, 0, 0.5, hit), (second, 1, 0.4, hit)])
     assert sel.alternatives() == []
+
+
+def test_a_number_of_another_case_is_not_the_asked_ones() -> None:
+    # Seen in the CLI: "And a whole chicken?" after the steak → "Rest a whole chicken … for 15
+    # to 30 minutes, loosely covered with foil" — the whole roast's time, passed as supported.
+    question = "How long should I rest a whole chicken?"
+    chicken = "A whole roast chicken rests about 15 minutes."
+    said = "Rest a whole chicken for 15 to 30 minutes, loosely covered with foil."
+    problem = alternatives.misattributed(said, question, [ROAST, chicken])
+    assert problem is not None and "chicken" in problem
+    verdict = verify(said, question, [ROAST, chicken])
+    assert verdict.repaired and verdict.answer.startswith("“")
+    assert verify(
+        "Rest a whole chicken for about 15 minutes.", question, [ROAST, chicken]
+    ).supported
+    # Each case with its own number, in one sentence, is no mix-up.
+    both = "Rest a thin steak for about 5 minutes and a thick one for 8 to 10 minutes."
+    assert alternatives.misattributed(both, STEAK_Q, [THIN, THICK]) is None

@@ -97,6 +97,40 @@ def test_what_about_reaches_past_a_conditional_follow_up_to_the_question_it_modi
     )
 
 
+def test_a_conditional_fragment_keeps_the_question_it_modifies() -> None:
+    # Seen in the CLI: "And if they are in pots?" became "If tomatoes are in pots?", which lost
+    # what was asked (how often to water), and "What about the hydrangeas?" after it was
+    # rewritten "If the hydrangeas are in pots?".
+    earlier = ["How often should I water tomatoes?"]
+    second = rewrite("And if they are in pots?", earlier[-1], earlier)
+    assert second == "How often should I water tomatoes if they are in pots?"
+    earlier.append(second)
+    for about in ("What about the hydrangeas?", "And what about the hydrangeas?"):
+        assert rewrite(about, second, earlier) == "How often should I water the hydrangeas?"
+
+
+@pytest.mark.parametrize(
+    ("previous", "question", "standalone"),
+    [
+        # Seen in the CLI: "A whole chicken, about a steak?", answered with the steak times.
+        (
+            "How long should I rest a steak?",
+            "And a whole chicken?",
+            "How long should I rest a whole chicken?",
+        ),
+        (
+            "When should I prune my roses?",
+            "And the hydrangeas?",
+            "When should I prune the hydrangeas?",
+        ),
+    ],
+)
+def test_a_noun_phrase_alone_takes_the_place_of_the_previous_topic(
+    previous: str, question: str, standalone: str
+) -> None:
+    assert rewrite(question, previous) == standalone
+
+
 def test_what_about_never_glues_the_new_topic_onto_the_old_question() -> None:
     out = rewrite("What about the hydrangeas?", "What if tomatoes are in pots?")
     assert "tomatoes" not in out and "hydrangeas" in out

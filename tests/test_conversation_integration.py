@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -59,6 +60,20 @@ def test_hydrangeas_follow_up_goes_to_gardening(real: Engine) -> None:
     answer = real.ask("And what about the hydrangeas?", thread_id="hyd")
     assert answer.route["standalone"] == "When should I prune the hydrangeas?"
     assert [p["name"] for p in answer.route["plugins"]] == ["gardening"]
+
+
+def test_steak_then_a_whole_chicken_then_why(real: Engine) -> None:
+    # Seen in the CLI: "And a whole chicken?" was answered with the whole roast's 15 to 30
+    # minutes, and "Why?" with the steak times again.
+    first = real.ask("How long should I rest a steak?", thread_id="rest")
+    assert "5 minutes" in first.answer and "8 to 10 minutes" in first.answer, first.answer
+    chicken = real.ask("And a whole chicken?", thread_id="rest")
+    assert chicken.route["standalone"] == "How long should I rest a whole chicken?"
+    assert "15" in chicken.answer and not re.search(r"chicken[^.]*30", chicken.answer)
+    real.ask("How long should I rest a steak?", thread_id="why")
+    why = real.ask("Why?", thread_id="why")
+    assert why.route["standalone"] == "Why should I rest a steak?"
+    assert "heat even out" in why.answer and "5 minutes" not in why.answer, why.answer
 
 
 def test_the_multi_part_question_answers_or_marks_every_part(real: Engine) -> None:

@@ -114,3 +114,30 @@ def missing(answer: str, question: str, alternatives: list[str]) -> str | None:
         if _noun(mark[0]) not in said or (stated and not stated & given):
             return f"it leaves out the {mark[0]} {mark[1]} the evidence also answers for"
     return None
+
+
+def _nouns_of(text: str) -> set[str]:
+    return {_noun(w) for w in re.findall(r"[A-Za-z]+", text)}
+
+
+def misattributed(claim: str, question: str, facts: list[str]) -> str | None:
+    """Why `claim` gives the asked thing another case's numbers, or None. "Rest a whole chicken
+    for 15 to 30 minutes": the evidence sentence stating 15 and 30 is about a whole roast, and
+    the one about a chicken says 15 minutes; every number is in the evidence, the claim is not."""
+    from frontdesk.verify import numbers
+
+    nouns = _generic(re.findall(r"[a-z]+", question.lower())) & _nouns_of(claim)
+    stated = {n for n, _ in numbers(claim)}
+    if not nouns or not stated:
+        return None
+    sentences = [s for f in facts for s in re.split(r"(?<=[.!?;])\s+", f) if s.strip()]
+    counts = [len(stated & {n for n, _ in numbers(s)}) for s in sentences]
+    if not counts or max(counts) == 0:
+        return None
+    # The sentences stating most of the claim's numbers: the ones it can rest on.
+    basis = [s for s, c in zip(sentences, counts, strict=True) if c == max(counts)]
+    said = set().union(*(_nouns_of(s) for s in basis))
+    for noun in sorted(nouns - said):
+        if any(noun in _nouns_of(s) and numbers(s) for s in sentences if s not in basis):
+            return f"its numbers are the evidence's for something else, not for the {noun}"
+    return None

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from frontdesk import alternatives, options, reference, sentence_cache
+from frontdesk import alternatives, options, reasons, reference, sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
@@ -385,6 +385,7 @@ def select(
     )
     confidence = model.answerable(model.gate_features(x, scores))
     ranked = [Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i])) for i in order]
+    ranked = reasons.rerank(question, ranked, previous, embedder)  # "why?": a reason, not a repeat
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
     # low for short questions such as "When was retirement?") would decline it before the gate
     # — as long as the document shares a word with it; one that shares none is not about it.

@@ -50,6 +50,10 @@ _IF = re.compile(
     r"^if\s+(?:the\s+|my\s+|your\s+)?(?P<x>\w[\w\s'-]*?)\s+(?:is|are|was|were|do|does|did|have|has|get|gets)\b",
     re.IGNORECASE,
 )
+_CONDITIONAL = re.compile(r"\bif\b", re.IGNORECASE)
+# "And a whole chicken?", "And the hydrangeas?": a noun phrase alone, in place of the topic.
+_NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|your|our|some)\s+[\w\s'-]+?\s*\??$", re.I)
+_ASKS = re.compile(r"\b(?:what|which|who|whom|whose|where|how|why)\b", re.I)
 _PROPER = re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
 
 
@@ -211,7 +215,7 @@ def _about(new: str, previous: str, earlier: Sequence[str]) -> str:
     candidates = [previous, *[e for e in reversed(earlier) if e.strip() != previous]]
     usable = [(c, topic(c)) for c in candidates]
     usable = [(c, t) for c, t in usable if _looks_like_noun_phrase(t) and t in c]
-    plain = [(c, t) for c, t in usable if not re.match(r"^(?:what|and)\s+if\b", c, re.I)]
+    plain = [(c, t) for c, t in usable if not _CONDITIONAL.search(c)]
     for question, subject in plain or usable:
         return _sentence(question.replace(subject, new, 1))
     return _sentence(f"What about {new}")
@@ -235,8 +239,14 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
             return _sentence(f"Why {rest[0].lower() + rest[1:]}")
         return f"Why? ({_sentence(prev)})"
     pronouns = _pronouns(q)
-    if _FRAGMENT.match(q) and not pronouns:
-        return _sentence(f"{prev.rstrip('?!. ')} {q}")
+    # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
+    # pronouns now have the previous question before them).
+    fragment = _FRAGMENT.match(q) and (len(q.split()) <= 4 or not _ASKS.search(q))
+    if fragment:  # "in what year?" is one; "After she studied there what did she do?" is not
+        return _sentence(f"{prev.rstrip('?!. ')} {q[0].lower() + q[1:]}")
+    phrase = _NOUN_PHRASE.match(q)
+    if phrase and len(q.split()) <= 4 and not pronouns:
+        return _about(q.rstrip("?!. "), prev, earlier)
     if subject and pronouns:
         referent = _as_referent(subject)
         out, at = [], 0

@@ -103,6 +103,9 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         # "8 to 10 minutes": a joining word after a number says nothing about its unit.
         if _is_unit(unit) and units and unit not in units and all(map(_is_unit, units)):
             return f"'{n} {unit}…' is not what the evidence says about {n}"
+    mixed = alternatives.misattributed(claim, question, facts)
+    if mixed:
+        return mixed
     body = _YES_NO.sub("", claim)
     words = set(content_words(body))
     if not words:

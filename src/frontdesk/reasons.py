@@ -1,0 +1,80 @@
+""" "Why?" is answered with a reason, not with what was already said.
+
+After "How long should I rest a steak?", "Why?" (made "Why should I rest a steak?") was answered
+with the steak times again: the sentence most like the question is the one the thread already
+has. For a question asking why, the sentences of the previous answer are not candidates, and a
+sentence giving a reason ("Resting lets the heat even out …", "… because …") comes first — of
+those, the one under the section heading nearest the question ("## Why meat needs to rest"),
+then the one nearest the question itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from frontdesk import sentence_cache
+from frontdesk.embeddings import Embedder
+from frontdesk.grounding import content_words
+
+if TYPE_CHECKING:
+    from frontdesk.answering import Candidate
+
+_WHY = re.compile(r"^\W*(?:and\s+|but\s+|so\s+)?(?:why|how come)\b", re.IGNORECASE)
+_CAUSE = re.compile(
+    r"\b(?:because|so that|so the|lets?|allows?|helps?|prevents?|otherwise|reasons?|due to|"
+    r"since|in order to|which is why|causes?|caused)\b",
+    re.IGNORECASE,
+)
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
+
+
+def asks_why(question: str) -> bool:
+    return bool(_WHY.match(question))
+
+
+def _stems(text: str) -> set[str]:
+    # "resting", "rests", "rested" and "rest" agree (content_words' five letters do not).
+    words = [w for w in re.findall(r"[a-z]+", text.lower()) if content_words(w)]
+    return {re.sub(r"(?:ing|ed|es|s)$", "", w)[:5] for w in words}
+
+
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def heading_of(text: str, sentence: str) -> str:
+    """The Markdown heading the sentence sits under in `text` ("" when none)."""
+    heading, at = "", _flat(sentence)[:40]
+    for line in text.splitlines():
+        m = _HEADING.match(line)
+        if m:
+            heading = m.group(1)
+        elif at and at[:20] in _flat(line):
+            return heading
+    return heading if at in _flat(text) else ""
+
+
+def rerank(
+    question: str, ranked: list[Candidate], previous: str | None, embedder: Embedder
+) -> list[Candidate]:
+    """`ranked` (best first) with a reason first for a why-question; unchanged otherwise."""
+    if not asks_why(question) or not ranked:
+        return ranked
+    said = _flat(previous or "")
+    fresh = [c for c in ranked if not (said and _flat(c.sentence) in said)]
+    asked = _stems(question) - {"why"}
+    cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & _stems(c.sentence)]
+    headings = [heading_of(c.hit.text, c.sentence) for c in cued]
+    if not any(headings):
+        # Prose without sections (QuAC's passages): a cue word alone picked worse sentences
+        # than the selection model on QuAC's dev dialogs, so only the repeat is left out.
+        return [*fresh, *(c for c in ranked if c not in fresh)]
+    vectors = sentence_cache.embed(embedder, question, [h or "-" for h in headings])
+    near = [float(v @ vectors[0]) if h else 0.0 for v, h in zip(vectors[1:], headings, strict=True)]
+    best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim)
+    # It takes the best score: the evidence is what scores close to the first candidate.
+    first = dataclasses.replace(cued[best], score=ranked[0].score)
+    rest = [c for c in fresh if c is not cued[best]]
+    return [first, *rest, *(c for c in ranked if c not in fresh)]
