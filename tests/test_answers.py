@@ -181,3 +181,30 @@ def test_a_question_in_the_notes_is_never_the_answer() -> None:
     hit = Hit("cooking", "c1", "rice.md", "rice.md", "", 0.9, text)
     sel = answering.select("Can I freeze cooked rice?", [hit], HashEmbedder())
     assert sel.best is not None and sel.best.sentence.startswith("Yes")
+
+
+def test_a_plain_text_title_is_no_sentence() -> None:
+    # Seen in the CLI: "Can I compost citrus peel?" was answered “Soil and compost”, the title
+    # line of a .txt note, selected as if it were a statement.
+    text = (
+        "Soil and compost\n\nStarting a compost heap\nChoose a spot on bare soil, in part shade, "
+        "so worms can move in. Build the heap from a mix of\ngreen and brown materials.\n\n"
+        "Greens are rich in nitrogen\ngrass clippings and coffee grounds. Turn it often.\n"
+    )
+    sentences = answering.split_sentences(text)
+    assert sentences[0] == "Choose a spot on bare soil, in part shade, so worms can move in."
+    assert "Soil and compost" not in sentences
+    # a wrapped line that goes on in lower case is part of its sentence
+    assert "Greens are rich in nitrogen grass clippings and coffee grounds." in sentences
+
+
+def test_a_number_from_the_runner_up_is_no_answer_when_the_best_sentence_has_one() -> None:
+    # Seen in the CLI: "How much salt goes in bread dough?" → "The room was cold: below 18 °C
+    # dough rises very slowly." (the model's invented "20%" dropped, the runner-up kept).
+    question = "How much salt goes in bread dough?"
+    recipe = "A simple loaf uses 500 g flour, 350 g water, 7 g yeast and 10 g salt."
+    cold = "The room was cold: below 18 °C dough rises very slowly."
+    said = "The room was cold: below 18 °C dough rises very slowly. Salt is about 20% by weight."
+    verdict = verify(said, question, [cold, recipe], best=recipe)
+    assert verdict.repaired and "10 g salt" in verdict.answer
+    assert verify("Use 10 g of salt.", question, [cold, recipe], best=recipe).supported

@@ -127,6 +127,21 @@ def split_sentences(text: str) -> list[str]:
 CONTINUED = -1  # split_entries(carry=True): the entry the previous chunk ended in
 
 
+_TITLE = re.compile(r"^[A-Z][\w'’-]*(?: [\w'’&/-]+){0,5}$")
+
+
+def _plain_title(line: str, following: str, first: bool) -> bool:
+    """A plain-text note's title ("Soil and compost", "Starting a compost heap"): first in its
+    paragraph, at the margin, a few words without a full stop, alone or followed by a line that
+    starts a sentence (a wrapped line going on in lower case is no title)."""
+    return (
+        first
+        and bool(_TITLE.match(line.rstrip()))
+        and (not following.strip() or following[:1].isupper())
+        and not options.defined(line)
+    )
+
+
 def split_entries(text: str, carry: bool = False) -> list[tuple[str, int | None]]:
     """split_sentences() with, for each sentence, the index (in the returned list) of the
     option entry it belongs to: the entry's own candidate, or the entry whose description
@@ -137,8 +152,14 @@ def split_entries(text: str, carry: bool = False) -> list[tuple[str, int | None]
     entry: int | None = CONTINUED if carry else None
     for block in _BLOCK.split(text):
         groups: list[list[str]] = [[]]
-        for line in block.splitlines():
-            if line.lstrip().startswith("#") or options.is_title_line(line):
+        lines = block.splitlines()
+        for i, line in enumerate(lines):
+            following = lines[i + 1] if i + 1 < len(lines) else ""
+            if (
+                line.lstrip().startswith("#")
+                or options.is_title_line(line)
+                or _plain_title(line, following, first=not any(lines[:i]))
+            ):
                 groups.append([])
             else:
                 groups[-1].append(line)

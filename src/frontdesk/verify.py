@@ -112,10 +112,10 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         return None
     asked = set(content_words(question))
     new = words - asked
-    if not new:
+    if not new and not numbers(claim):  # "Use 10 g of salt." says what was asked: 10 g
         return "it restates the question"
     have = set(content_words(evidence))
-    share = len(new & have) / len(new)
+    share = len(new & have) / len(new) if new else 1.0
     if share < MIN_KEY_TERMS:
         return f"only {share:.0%} of its key terms are in the evidence"
     # The one sentence of the evidence the claim rests on: an entry or a note holds several,
@@ -141,15 +141,32 @@ def left_out(answer: str, question: str, facts: list[str]) -> str | None:
     return None
 
 
+def off_best(answer: str, question: str, best: str | None) -> str | None:
+    """Why a number the answer gives is not the best evidence sentence's: "below 18 °C" (a
+    runner-up's) for how much salt, where the recipe the question is closest to says 10 g."""
+    given = {n for n, _ in numbers(best or "")}
+    typed = question_type(question) in ("number", "time")
+    if typed and given and not given & {n for n, _ in numbers(answer)}:
+        return "it gives another sentence's number, not the best evidence's"
+    return None
+
+
 def quote(facts: list[str]) -> str:
     """The evidence itself as the answer."""
     return "“" + " ".join(facts) + "”"
 
 
-def verify(answer: str, question: str, facts: list[str], cases: Sequence[str] = ()) -> Verdict:
+def verify(
+    answer: str,
+    question: str,
+    facts: list[str],
+    cases: Sequence[str] = (),
+    best: str | None = None,
+) -> Verdict:
     """Keep the claims of `answer` that `facts` support; otherwise answer with the facts.
     `cases`: facts answering for each case of what the question left open (a thin and a thick
-    steak; alternatives.py): an answer must give every one."""
+    steak; alternatives.py): an answer must give every one. `best`: the evidence sentence the
+    question is closest to; for a "how much"/"when" its number must be the one given."""
     if not facts:
         return Verdict(answer, False, False, ["no evidence"])
     claims = [c.strip() for c in _CLAIM.split(answer.strip()) if c.strip(" -*\n\t")]
@@ -165,6 +182,9 @@ def verify(answer: str, question: str, facts: list[str], cases: Sequence[str] = 
     )
     if missing:  # true, but not what was asked: the evidence holds it, so show the evidence
         return Verdict(quote(facts), False, True, [*problems, missing])
+    off = off_best(" ".join(kept), question, best) if kept else None
+    if off and best:  # the sentence the question is closest to is the answer
+        return Verdict(quote([best]), False, True, [*problems, off])
     if not problems and kept:
         return Verdict(answer.strip(), True, False, [])
     if kept and any(content_words(_YES_NO.sub("", c)) for c in kept):
