@@ -12,8 +12,8 @@ share of examples kept. Scored on `val` / `oos_val` only ("right" = routed to th
 
 - word / char: TF-IDF (sublinear tf) over words 1-2 (English stop words out) or character
   n-grams inside words (char_wb 2-4, the product's routing_lexical.py; 3-5 tried too);
-- nearest / mean of 3: a plugin's lexical score is its nearest anchor text's cosine, or the mean
-  of its 3 nearest (as the embedding side does).
+- nearest / mean of 2 / mean of 3: a plugin's lexical score is its nearest anchor text's
+  cosine, or the mean of its 2 or 3 nearest (the embedding side uses 3).
 """
 
 from __future__ import annotations
@@ -38,8 +38,11 @@ VARIANTS = [  # (label, analyzer, ngrams, neighbours, weight)
     ("char 3-5, nearest", "char_wb", (3, 5), 1, 0.2),
     ("char 2-4, mean of 3", "char_wb", (2, 4), 3, 0.2),
     ("char 2-4, nearest", "char_wb", (2, 4), 1, 0.15),
-    ("char 2-4, nearest (kept)", "char_wb", (2, 4), 1, 0.2),
+    ("char 2-4, nearest (first kept)", "char_wb", (2, 4), 1, 0.2),
     ("char 2-4, nearest", "char_wb", (2, 4), 1, 0.3),
+    ("char 2-4, mean of 2", "char_wb", (2, 4), 2, 0.15),
+    ("char 2-4, mean of 2 (kept)", "char_wb", (2, 4), 2, 0.2),
+    ("char 2-4, mean of 2", "char_wb", (2, 4), 2, 0.3),
 ]
 
 

@@ -43,19 +43,17 @@ PLUGINS = [
 ]
 
 
-def test_lexical_scores_come_from_the_nearest_anchor_text_and_leave_one_out_works() -> None:
+def test_lexical_scores_come_from_the_nearest_anchor_texts_and_leave_one_out_works() -> None:
     anchors = ["transfer money to savings", "freeze my card", "book a flight", "hotel in rome"]
     index = LexicalIndex(anchors, np.array([0, 0, 1, 1]), ["banking", "travel"])
     sims = index.similarities(["freeze my card", "transferring money", "flights to rome"])
-    assert sims[0, 0] == pytest.approx(1.0, abs=1e-5)  # an anchor's own text
-    assert sims[0, 1] < 0.2
+    assert sims[0, 0] > 0.5 > 0.2 > sims[0, 1]  # an anchor's own text counts
     assert sims[1, 0] > sims[1, 1]  # "transferring" still meets "transfer"
     assert sims[2, 1] > sims[2, 0]
-    # Left out, an example no longer finds itself: its plugin's score is its nearest other text.
+    # Left out, an example no longer finds itself: only its plugin's other texts count.
     out = index.similarities(["freeze my card"], np.array([1]))
-    assert out[0, 0] < 0.5
-    other = index.similarities(["freeze my card"], np.array([-1]))
-    assert other[0, 0] == pytest.approx(1.0, abs=1e-5)
+    assert out[0, 0] < sims[0, 0] - 0.3
+    assert index.similarities(["freeze my card"], np.array([-1]))[0, 0] == sims[0, 0]
     # Many texts are scored in blocks: the same numbers as all at once.
     texts = [f"{a} {i}" for i in range(3) for a in anchors]
     whole = index.similarities(texts)
@@ -100,7 +98,7 @@ def test_leave_one_out_scores_leave_the_examples_own_text_out(minilm: MiniLMEmbe
     plain = router.index.similarities(minilm.embed(texts))
     with_own = plain + router.boost(texts)
     own = sims[np.arange(len(gold)), gold]
-    # With its own text an example would score WEIGHT * 1.0 lexically; left out it cannot.
+    # With its own text among its plugin's nearest an example scores higher; left out it cannot.
     assert np.all(own < with_own[np.arange(len(gold)), gold] - 1e-6)
 
 

@@ -5,16 +5,19 @@ examples per plugin, and its scores for out-of-scope questions sit close to in-s
 words a question shares with a plugin's examples and description ("routing number", "carry-on")
 are a second, independent signal: a TF-IDF model over character n-grams inside words (2–4, so
 "transfer" and "transferring" still meet) of the plugins' own anchor texts. A plugin's lexical
-score is the cosine of the question to its nearest anchor text (examples, topics, description and
-its phrases, routing labels), and it is added to the embedding similarity times WEIGHT:
+score is the mean cosine of the question to its 2 nearest anchor texts (examples, topics,
+description and its phrases, routing labels), and it is added to the embedding similarity
+times WEIGHT:
 
     score = similarity + WEIGHT * lexical
 
 The automatic routing fit (routing_fit.py) scores the examples leave-one-out on this sum, so the
 thresholds are in the same units. Measured on CLINC150 `val`/`oos_val` only (BENCHMARKS.md,
-"CLINC150 without tuning (session 5)"): top-1 89.4% -> 90.3%, and at the same share of `val`
-routed right, 8 more points of `oos_val` rejected. Word n-grams and the mean of the 2–3 nearest
-anchors were measured too and did no better.
+"CLINC150 without tuning (session 5)"): top-1 89.4% -> 90.1%, and at the same share of `val`
+routed right, 5-8 more points of `oos_val` rejected. The nearest anchor alone did as well on
+`val` but let one short example sharing a single word ("How high should my saddle be?") pull
+"How high should the rim of a beer trap sit…" from gardening to cycling; word n-grams and
+stop-word removal did no better.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from frontdesk.routing_index import _gather
 
 WEIGHT = 0.2  # chosen on CLINC150 val (0.15-0.3 within a few tenths of a point of each other)
 NGRAMS = (2, 4)
+NEAREST = 2  # a plugin's lexical score: mean cosine of its 2 nearest anchor texts
 
 
 class LexicalIndex:
@@ -54,7 +58,7 @@ class LexicalIndex:
         self._table, self._mask = _gather(self.n, owner)
 
     def similarities(self, texts: Sequence[str], exclude: np.ndarray | None = None) -> np.ndarray:
-        """(questions, plugins): cosine of each text to each plugin's nearest anchor text;
+        """(questions, plugins): mean cosine of each text to each plugin's NEAREST anchor texts;
         `exclude[q]` is an anchor row left out for text q (-1: none), as in RoutingIndex."""
         if not len(texts):
             return np.zeros((0, self.n), dtype=np.float32)
@@ -73,7 +77,11 @@ class LexicalIndex:
             rows = np.flatnonzero(exclude >= 0)
             sims[rows, exclude[rows]] = -np.inf
         own = np.where(self._mask[None], sims[:, self._table], -np.inf)
-        return np.asarray(np.maximum(own.max(2), 0.0), dtype=np.float32)
+        k = min(NEAREST, own.shape[2])
+        top = -np.partition(-own, k - 1, axis=2)[:, :, :k]
+        finite = np.isfinite(top)
+        mean = np.where(finite, top, 0.0).sum(2) / np.maximum(finite.sum(2), 1)
+        return np.asarray(np.maximum(mean, 0.0), dtype=np.float32)
 
     def boost(self, texts: Sequence[str], exclude: np.ndarray | None = None) -> np.ndarray:
         """What is added to each plugin's embedding similarity for each text."""
