@@ -72,6 +72,9 @@ def draw(emb: CachedEmbedder, data: Any, domains: Any, seed: int) -> dict[str, A
         "generic": GenericAnchors(generic[keep]),
         "everyday": router.index.similarities(generic[keep]).max(1),
         "kept": int(keep.sum()),
+        "keep": keep,
+        "plugins": plugins,
+        "router": router,
     }
 
 
@@ -105,8 +108,9 @@ def rule(d: dict[str, Any], name: str, keep: float, lam: float = 0.6) -> tuple[f
     return float(right.mean()), float((lowered["o"] < to).mean())
 
 
-def main(argv: list[str] | None = None) -> dict[str, Any]:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def setup(argv: list[str] | None, doc: str) -> tuple[argparse.Namespace, Any, list[Any]]:
+    """The command line shared with routing_lexical_val: (args, CLINC150 data, the draws)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--vectors", help="a pickle of {text: MiniLM vector} made earlier")
     parser.add_argument("--json")
@@ -117,7 +121,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     emb = CachedEmbedder(MiniLMEmbedder())
     if args.vectors:
         emb.cache.update(pickle.loads(Path(args.vectors).read_bytes()))
-    draws = [draw(emb, data, domains, s) for s in range(args.seeds)]
+    return args, data, [draw(emb, data, domains, s) for s in range(args.seeds)]
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    args, data, draws = setup(argv, __doc__)
     rules = [("plain", 0.6), ("lowered", 0.5), ("lowered", 0.6), ("lowered", 0.7)]
     rules += [("lowered, per plugin", 0.6), ("closer than everyday", 0.6), ("lowered, capped", 0.6)]
     out: dict[str, Any] = {"machine": machine(), "kept": [d["kept"] for d in draws], "rules": {}}

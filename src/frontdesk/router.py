@@ -134,11 +134,14 @@ class Router:
         labels: Sequence[tuple[str, str | None]] = (),
         cache: Path | None = None,
         generic: GenericAnchors | None = None,
+        lexical: float = 0.0,
     ) -> None:
         """`summaries` (knowledge centroids per plugin) replace the per-plugin `knowledge`
         queries; `labels` (question, plugin or None) from corrections become anchors; `cache`
         is the file where anchor embeddings are kept between start-ups; `generic` (everyday
-        questions, routing_generic.py) lowers the scores of questions close to them."""
+        questions, routing_generic.py) lowers the scores of questions close to them; `lexical` > 0
+        adds that weight times the character n-gram similarity to each plugin's anchor texts
+        (routing_lexical.py; the automatic fit turns it on)."""
         from threadpoolctl import threadpool_limits
 
         from frontdesk.routing_index import AnchorCache, RoutingIndex, description_phrases
@@ -203,6 +206,13 @@ class Router:
             np.vstack([v for _, v in known]) if known else None,
             np.concatenate([np.full(len(v), j) for j, v in known]) if known else None,
         )
+        self.lexical = None
+        if lexical > 0 and plugins:
+            from frontdesk.routing_lexical import LexicalIndex
+
+            anchor_texts = [t for own in per_plugin for t in own]
+            descriptions = [p.description for p in plugins]
+            self.lexical = LexicalIndex(anchor_texts, owner, descriptions, lexical)
 
     # --- scoring -------------------------------------------------------------------------
 
@@ -218,6 +228,12 @@ class Router:
                 if kn is not None:
                     out[i] = self._with_knowledge(vec, i, exclude, kn)
         return out - self.shift(vec)[0]
+
+    def boost(self, texts: Sequence[str], exclude: np.ndarray | None = None) -> np.ndarray:
+        """(texts, plugins): what the lexical signal adds to each plugin's similarity."""
+        if self.lexical is None:
+            return np.zeros((len(texts), len(self.profiles)), dtype=np.float32)
+        return self.lexical.boost(texts, exclude)
 
     def shift(self, vecs: np.ndarray) -> np.ndarray:
         """Per question, what closeness to everyday questions takes off every plugin's score."""
@@ -239,9 +255,12 @@ class Router:
         """A correction said "no plugin" for a question closer to this one than any plugin."""
         return self._vetoes is not None and float((self._vetoes @ vec).max()) > best
 
-    def score_vector(self, vec: np.ndarray) -> list[PluginScore]:
-        """Every plugin's score for one embedded question, best first."""
+    def score_vector(self, vec: np.ndarray, boost: np.ndarray | None = None) -> list[PluginScore]:
+        """Every plugin's score for one embedded question (plus its lexical `boost`), best
+        first."""
         sims = self.similarities(vec)
+        if boost is not None:
+            sims = sims + boost
         rank = sims
         if self.model is not None:
             z = np.exp((sims - sims.max()) * SHARPNESS)
@@ -274,11 +293,14 @@ class Router:
             vectors = self.embedder.embed([question, *parts])
         else:  # shared with retrieval and answer selection (query_vectors.py)
             vectors = query_vectors.embed_one(self.embedder, question)[None, :]
-        whole = self.score_vector(vectors[0])
-        if self.vetoed(vectors[0], whole[0].score + float(self.shift(vectors[0])[0])):
+        boosts = self.boost([question, *parts])
+        whole = self.score_vector(vectors[0], boosts[0])
+        first = next(i for i, p in enumerate(self.profiles) if p.plugin.name == whole[0].name)
+        plain = whole[0].score + float(self.shift(vectors[0])[0]) - float(boosts[0][first])
+        if self.vetoed(vectors[0], plain):
             reason = "a correction says no plugin fits questions like this one"
             return Route([], "coordinator", reason, whole, seconds=time.perf_counter() - started)
-        by_part = [self.score_vector(v) for v in vectors[1:]]
+        by_part = [self.score_vector(v, b) for v, b in zip(vectors[1:], boosts[1:], strict=True)]
         route = self._decide(question, whole, by_part, chooser)
         route.scores = whole
         names = {p.name for p in route.plugins}

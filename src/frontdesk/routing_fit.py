@@ -9,9 +9,11 @@ are fitted from the plugins' own material and saved:
   `calibrate` is optional here, see auto_fit);
 - everyday questions shipped with frontdesk (routing_generic.py) stand for "no plugin": those
   near a plugin are dropped, and a question's closeness to the rest lowers its scores;
-- `reject` keeps 98% of the examples routed when each is scored leave-one-out (its own anchor
-  left out), 96% when no everyday questions are kept: quantiles chosen on CLINC150 `val`
-  (see BENCHMARKS.md), never on `test`;
+- the character n-gram similarity of a question to each plugin's anchor texts is added to the
+  embedding similarity (routing_lexical.py);
+- `reject` keeps 97% of the examples routed when each is scored leave-one-out (its own anchor
+  left out) with everyday questions, 96% without them: quantiles chosen on CLINC150 `val` (see
+  BENCHMARKS.md), never on `test`;
 - examples whose leave-one-out best plugin is another plugin are the overlap report: which
   plugins confuse each other, on which examples.
 
@@ -33,7 +35,7 @@ from typing import Any
 
 import numpy as np
 
-from frontdesk import routing_generic
+from frontdesk import routing_generic, routing_lexical
 from frontdesk.calibration import Calibration, fit_model, load_calibration, thresholds_keeping
 from frontdesk.embeddings import Embedder
 from frontdesk.plugins import Plugin
@@ -41,9 +43,9 @@ from frontdesk.router import SHARPNESS, Router, Thresholds
 from frontdesk.routing_generic import GenericAnchors
 
 AUTO_KEEP = 0.96  # share of leave-one-out examples kept routed (chosen on CLINC150 val)
-GENERIC_AUTO_KEEP = 0.98  # the same with everyday questions as out-of-scope anchors (val)
+GENERIC_AUTO_KEEP = 0.97  # the same with everyday questions and the lexical signal (val)
 MIN_GENERIC = 20  # fewer everyday questions left after dropping: none used
-FIT_VERSION = "2"  # an automatic fit made by older code is made again
+FIT_VERSION = "3"  # an automatic fit made by older code is made again
 MIN_AUTO = 20  # fewer in-scope scores than this: default thresholds
 MIN_LABELS = 10
 HELD_OUT = 0.3
@@ -76,7 +78,9 @@ def _leave_one_out(router: Router, plugins: list[Plugin]) -> tuple[np.ndarray, n
     if not rows:
         return np.zeros((0, len(plugins))), gold
     vecs = router._anchors[rows]
-    return router.index.similarities(vecs, np.array(rows)), gold
+    texts = [e for p in plugins for e in p.examples]
+    exclude = np.array(rows)
+    return router.index.similarities(vecs, exclude) + router.boost(texts, exclude), gold
 
 
 def auto_fit(
@@ -93,7 +97,14 @@ def auto_fit(
     it costs seconds at start-up, so the automatic fit leaves it to `calibrate`)."""
     summaries = summaries or {}
     names = [p.name for p in plugins]
-    router = Router(plugins, embedder, summaries=summaries, labels=labels, cache=cache)
+    router = Router(
+        plugins,
+        embedder,
+        summaries=summaries,
+        labels=labels,
+        cache=cache,
+        lexical=routing_lexical.WEIGHT,
+    )
     sims, gold = _leave_one_out(router, plugins)
     best = sims.max(1) if len(sims) else np.zeros(0)
     notes: list[str] = []
@@ -108,7 +119,7 @@ def auto_fit(
                 "out-of-scope anchors (the rest are near a plugin)"
             )
     else:
-        default = Thresholds()
+        default = Thresholds()  # made for plain similarities: the lexical signal stays off
         notes.append(
             f"{len(best)} examples in all (< {MIN_AUTO}): default thresholds kept; "
             "add examples to the plugins"
@@ -135,6 +146,7 @@ def auto_fit(
         "labels": len(labels),
         "overlaps": overlaps,
         "generic": generic,
+        "lexical": routing_lexical.WEIGHT if len(best) >= MIN_AUTO else 0.0,
         "lines": [
             f"fitted routing for {len(plugins)} plugins from {len(gold)} examples"
             + (f" and {len(labels)} routing labels" if labels else "")
@@ -176,7 +188,8 @@ def _fit_generic(
     reject = float(np.quantile(lowered, 1 - GENERIC_AUTO_KEEP))
     # A question scoring above nearly all everyday questions is let through however close it
     # is to them: the shift is capped so that such a score still reaches `reject`.
-    everyday = router.index.similarities(vecs[keep]).max(1)
+    kept_texts = [texts[i] for i in np.flatnonzero(keep)]
+    everyday = (router.index.similarities(vecs[keep]) + router.boost(kept_texts)).max(1)
     generic.cap = float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - reject
     if generic.cap <= 0:  # everyday questions score too low to matter: the plain fit applies
         return None
@@ -233,12 +246,14 @@ def format_overlaps(overlaps: list[dict[str, Any]], most: int = 10) -> list[str]
     return lines
 
 
-def decisions(router: Router, vecs: np.ndarray) -> list[str | None]:
-    """Where each embedded question goes on the fast path: a plugin name, or None."""
+def decisions(router: Router, vecs: np.ndarray, texts: Sequence[str]) -> list[str | None]:
+    """Where each question (`texts`, embedded as `vecs`) goes on the fast path: a plugin name,
+    or None."""
     if not router.profiles or not len(vecs):
         return [None] * len(vecs)
     raw = router.index.similarities(vecs)
     sims = raw - router.shift(vecs)[:, None]
+    sims = sims + router.boost(texts)
     rank = sims
     if router.model is not None:
         z = np.exp((sims - sims.max(1, keepdims=True)) * SHARPNESS)
@@ -266,9 +281,11 @@ def build(
     from frontdesk.routing_index import AnchorCache
 
     generic = None
+    lexical = 0.0
     if calib.report.get("auto"):
         embed = AnchorCache(embedder, cache).embed
         generic = routing_generic.from_report(calib.report, embedder, embed)
+        lexical = float(calib.report.get("lexical") or 0.0)
     return Router(
         plugins,
         embedder,
@@ -279,13 +296,16 @@ def build(
         labels=calib.labels,
         cache=cache,
         generic=generic,
+        lexical=lexical,
     )
 
 
-def _accuracy(router: Router, vecs: np.ndarray, gold: list[str | None]) -> float:
+def _accuracy(
+    router: Router, vecs: np.ndarray, gold: list[str | None], texts: Sequence[str]
+) -> float:
     if not gold:
         return 1.0
-    got = decisions(router, vecs)
+    got = decisions(router, vecs, texts)
     return float(np.mean([g == p for g, p in zip(gold, got, strict=True)]))
 
 
@@ -325,11 +345,16 @@ def refit(
     train = [usable[i] for i in order[n_held:]]
     held_vecs = embedder.embed([q for q, _ in held])
     held_gold = [n for _, n in held]
+    held_texts = [q for q, _ in held]
 
     without = auto_fit(plugins, embedder, summaries, (), cache, seed)
     with_train = auto_fit(plugins, embedder, summaries, train, cache, seed)
-    before = _accuracy(build(plugins, embedder, without, summaries, cache), held_vecs, held_gold)
-    after = _accuracy(build(plugins, embedder, with_train, summaries, cache), held_vecs, held_gold)
+    before = _accuracy(
+        build(plugins, embedder, without, summaries, cache), held_vecs, held_gold, held_texts
+    )
+    after = _accuracy(
+        build(plugins, embedder, with_train, summaries, cache), held_vecs, held_gold, held_texts
+    )
     ex_before = without.report["examples_top1"] or 0.0
     ex_after = with_train.report["examples_top1"] or 0.0
     report.update(
