@@ -125,3 +125,22 @@ def test_too_few_examples_keep_default_thresholds_and_plain_similarities(
     calib = routing_fit.auto_fit(few, minilm)
     assert calib.default == Thresholds() and calib.report["lexical"] == 0.0
     assert routing_fit.build(few, minilm, calib, {}).lexical is None
+
+
+def test_a_fitted_index_is_kept_and_read_back_the_same(tmp_path) -> None:
+    # Fitting takes seconds at 1,000 plugins: a start-up with the same anchors reads it back.
+    anchors = TRAVEL + CLOCK
+    owner = np.repeat([0, 1], [len(TRAVEL), len(CLOCK)])
+    descriptions = ["Travel: flights, hotels", "Clock: alarms, timers"]
+    first = LexicalIndex(anchors, owner, descriptions, cache=tmp_path)
+    (kept,) = tmp_path.glob("lexical-*.npz")
+    again = LexicalIndex(anchors, owner, descriptions, cache=tmp_path)
+    asked = ["cancl my alrm", "lugage lost", "pasport renewal"]
+    assert np.array_equal(first.boost(asked), again.boost(asked))
+    assert list(tmp_path.glob("lexical-*.npz")) == [kept]
+    # Other anchors are another index; a damaged file is fitted again, not trusted.
+    LexicalIndex(anchors[:-1], owner[:-1], descriptions, cache=tmp_path)
+    assert len(list(tmp_path.glob("lexical-*.npz"))) == 2
+    kept.write_bytes(b"not an index")
+    fixed = LexicalIndex(anchors, owner, descriptions, cache=tmp_path)
+    assert np.array_equal(fixed.boost(asked), first.boost(asked))

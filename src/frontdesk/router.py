@@ -212,7 +212,8 @@ class Router:
 
             anchor_texts = [t for own in per_plugin for t in own]
             descriptions = [p.description for p in plugins]
-            self.lexical = LexicalIndex(anchor_texts, owner, descriptions, lexical)
+            folder = cache.parent if cache is not None else None
+            self.lexical = LexicalIndex(anchor_texts, owner, descriptions, lexical, folder)
 
     # --- scoring -------------------------------------------------------------------------
 

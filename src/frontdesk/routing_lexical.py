@@ -22,7 +22,11 @@ stop-word removal did no better.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -31,6 +35,57 @@ from frontdesk.routing_index import _gather
 WEIGHT = 0.2  # chosen on CLINC150 val (0.15-0.3 within a few tenths of a point of each other)
 NGRAMS = (2, 4)
 NEAREST = 2  # a plugin's lexical score: mean cosine of its 2 nearest anchor texts
+KEEP = 4  # fitted indexes kept in the cache folder (the newest)
+log = logging.getLogger(__name__)
+
+
+def _vectorizer(vocabulary: dict[str, int] | None = None) -> Any:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(
+        analyzer="char_wb",
+        ngram_range=NGRAMS,
+        sublinear_tf=True,
+        dtype=np.float32,
+        vocabulary=vocabulary,
+    )
+
+
+def _save(path: Path, vectorizer: Any, matrix: Any) -> None:
+    vocab = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez(
+            tmp,
+            vocab=np.array(vocab),
+            idf=vectorizer.idf_,
+            data=matrix.data,
+            indices=matrix.indices,
+            indptr=matrix.indptr,
+            shape=np.array(matrix.shape),
+        )
+        tmp.replace(path)  # whole or not at all: a reader never sees half a file
+        for old in sorted(path.parent.glob("lexical-*.npz"), key=lambda p: p.stat().st_mtime)[
+            :-KEEP
+        ]:
+            old.unlink(missing_ok=True)
+    except OSError as exc:  # a cache that cannot be written is only slower, never wrong
+        log.warning("routing: could not keep the lexical index in %s: %s", path.parent, exc)
+
+
+def _load(path: Path) -> tuple[Any, Any] | None:
+    from scipy.sparse import csr_matrix
+
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            vectorizer = _vectorizer({str(t): i for i, t in enumerate(z["vocab"])})
+            vectorizer.idf_ = z["idf"]
+            matrix = csr_matrix((z["data"], z["indices"], z["indptr"]), shape=tuple(z["shape"]))
+        path.touch()  # in use: kept by the pruning above
+        return vectorizer, matrix
+    except (OSError, KeyError, ValueError):
+        return None  # not there, or unreadable: fitted again
 
 
 class LexicalIndex:
@@ -42,18 +97,25 @@ class LexicalIndex:
         anchor_owner: np.ndarray,  # (n,) plugin index of each anchor row
         descriptions: Sequence[str],  # one per plugin
         weight: float = WEIGHT,
+        cache: Path | None = None,  # a folder keeping fitted indexes between start-ups
     ) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-
         self.weight = weight
         self.n = len(descriptions)
         self.rows = len(anchors)
         corpus = [*anchors, *descriptions]
-        self.vectorizer = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=NGRAMS, sublinear_tf=True, dtype=np.float32
-        )
-        # Transposed once: a question's scores are then one sparse-by-sparse product.
-        self.matrix = self.vectorizer.fit_transform(corpus).T.tocsr()
+        # Fitting takes seconds at 1,000 plugins (25,000 anchor texts); a start-up with the same
+        # anchor texts reads the fitted vocabulary, weights and matrix back instead.
+        key = hashlib.sha256(repr((NGRAMS, corpus)).encode()).hexdigest()[:24]
+        path = cache / f"lexical-{key}.npz" if cache is not None else None
+        loaded = _load(path) if path is not None else None
+        if loaded is None:
+            self.vectorizer = _vectorizer()
+            # Transposed once: a question's scores are then one sparse-by-sparse product.
+            self.matrix = self.vectorizer.fit_transform(corpus).T.tocsr()
+            if path is not None:
+                _save(path, self.vectorizer, self.matrix)
+        else:
+            self.vectorizer, self.matrix = loaded
         owner = np.concatenate([np.asarray(anchor_owner, dtype=np.int64), np.arange(self.n)])
         self._table, self._mask = _gather(self.n, owner)
 
