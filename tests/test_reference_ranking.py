@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from frontdesk import answering, options
+from frontdesk import answering, options, reference
 from frontdesk.engine import Engine
 from frontdesk.settings import Settings
 from frontdesk.store import Hit
@@ -160,3 +160,23 @@ def test_a_runner_up_without_the_question_s_distinguishing_word_is_no_evidence()
     sel = answering.select("When are climbing roses pruned?", [hit], HashEmbedder())
     said = [c.sentence for c in sel.evidence()]
     assert said == ["Climbing roses are pruned after they flower in summer."]
+
+
+def test_the_thing_asked_about_that_no_retrieved_text_mentions_is_declined() -> None:
+    # Seen in the CLI: "When should I prune hydrangeas?" answered from the roses' sentences.
+    text = (
+        "Prune bush roses in late winter or early spring. Climbing roses are pruned after they "
+        "flower in summer. Shrubs that flower after midsummer are pruned hard in early spring."
+    )
+    hits = [
+        Hit("garden", "c1", "pruning.md", "pruning.md", "", 0.6, text),
+        Hit("garden", "c2", "pruning.md", "pruning.md", "", 0.5, "Use sharp secateurs."),
+    ]
+    assert reference.unseen_subject("When should I prune hydrangeas?", hits) == "hydrangeas"
+    assert reference.unseen_subject("How do I graft an apple tree?", hits) == "tree"
+    assert not answering.select("When should I prune hydrangeas?", hits, HashEmbedder()).covered
+    # what the notes do mention, and topics that are not a plain noun phrase, are left alone
+    assert reference.unseen_subject("When should I prune my roses?", hits) is None
+    assert reference.unseen_subject("When should I prune the climbing roses?", hits) is None
+    assert reference.unseen_subject("How much salt goes into a basic loaf?", hits) is None
+    assert answering.select("When should I prune my roses?", hits, HashEmbedder()).covered

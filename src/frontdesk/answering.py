@@ -419,7 +419,9 @@ def select(
     # document asked about (scoped) or one passage given whole may call its subject by another
     # name or a pronoun.
     searched = not scoped and len(hits) > 1
-    known = not searched or not reference.unseen_names(question, hits)
+    known = not searched or not (
+        reference.unseen_names(question, hits) or reference.unseen_subject(question, hits)
+    )
     covered = relevant and known and confidence >= model.threshold
     return Selection(ranked, confidence, covered, question)
 

@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from frontdesk import options
+from frontdesk.grounding import content_words
 from frontdesk.store import Hit
 
 
@@ -63,6 +64,30 @@ def rank(
 # A name inside a question ("… on GitHub", "my Bitbucket account", "Visual Studio Code"):
 # a capitalised word that does not start it.
 _NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
+
+
+_DETERMINER = re.compile(r"^(?:a|an|the|my|your|our)\s+", re.IGNORECASE)
+
+
+def _stem(word: str) -> str:
+    return re.sub(r"(?:ing|ed|es|s)$", "", word.lower())[:5]
+
+
+def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
+    """The thing asked about ("an apple tree", "hydrangeas": the noun phrase the question is
+    about, when it is a plain one) when no retrieved chunk mentions its head noun: as for names,
+    keyword retrieval would have found it had the documents used it."""
+    from frontdesk.followup import topic
+
+    subject = topic(question)
+    words = subject.split()
+    if not words or not (_DETERMINER.match(subject) or len(words) == 1):
+        return None  # "salt goes", "deep should I plant …": the rules found no plain noun phrase
+    head = words[-1].strip("?,.!").lower()
+    if not head.isalpha() or not content_words(head):
+        return None
+    said = {_stem(w) for w in re.findall(r"[A-Za-z]+", " ".join(h.text for h in hits))}
+    return None if _stem(head) in said else head
 
 
 def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
