@@ -82,8 +82,7 @@ def verified(
     tools it called, which are evidence too), repaired where needed."""
     facts = [*(tool_facts or []), *(c.sentence for c in evidence)]
     cases = [c.sentence for c in selection.alternatives() if c in evidence]
-    best = selection.best.sentence if selection.best in evidence else None
-    verdict = verify(said, question, facts, cases if len(cases) > 1 else (), best)
+    verdict = verify(said, question, facts, cases if len(cases) > 1 else ())
     if verdict.supported:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:

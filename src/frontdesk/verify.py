@@ -52,6 +52,8 @@ _NUM = re.compile(
     r"(?<![\w.])(\d+(?:[.,]\d+)*|" + "|".join(_WORDS) + r")(?![\w])(?:\s*(°\s*[CF]|%|[a-zA-Z]+))?",
     re.I,
 )
+_VALUE = r"\d+(?:[.,]\d+)?|" + "|".join(_WORDS)
+_RANGE = re.compile(rf"(?<![\w.])({_VALUE})\s*(?:to|-|–)\s*({_VALUE})(?![\w])", re.I)
 _CLAIM = re.compile(r"(?<=[.!?;])\s+|\n+")
 _YES_NO = re.compile(r"^(?:yes|no|yeah|nope)\b[,.!]?\s*", re.I)
 
@@ -87,6 +89,19 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
 
 
+def _range_cut(claim: str, evidence: str) -> str | None:
+    """Why `claim` gives one end of a range the evidence states ("up to three days" for "three
+    to four days"), or None. A number the evidence also states on its own may stand alone."""
+    ranges = [(_number(a), _number(b)) for a, b in _RANGE.findall(evidence)]
+    alone = [n for n, _ in numbers(_RANGE.sub(" ", evidence))]
+    said = {n for n, _ in numbers(claim)}
+    for a, b in ranges:
+        for end, other in ((a, b), (b, a)):
+            if end in said and other not in said and end not in alone:
+                return f"it gives {end} of the evidence's {a} to {b}, not the range"
+    return None
+
+
 def _is_unit(word: str) -> bool:
     return bool(word) and word not in {"to", "and", "or", "of", "a", "an", "the"}
 
@@ -106,6 +121,9 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     mixed = alternatives.misattributed(claim, question, facts)
     if mixed:
         return mixed
+    cut = _range_cut(claim, evidence)
+    if cut:
+        return cut
     body = _YES_NO.sub("", claim)
     words = set(content_words(body))
     if not words:
@@ -141,14 +159,24 @@ def left_out(answer: str, question: str, facts: list[str]) -> str | None:
     return None
 
 
-def off_best(answer: str, question: str, best: str | None) -> str | None:
-    """Why a number the answer gives is not the best evidence sentence's: "below 18 °C" (a
-    runner-up's) for how much salt, where the recipe the question is closest to says 10 g."""
-    given = {n for n, _ in numbers(best or "")}
-    typed = question_type(question) in ("number", "time")
-    if typed and given and not given & {n for n, _ in numbers(answer)}:
-        return "it gives another sentence's number, not the best evidence's"
-    return None
+_QUANTITY = re.compile(r"\bhow (?:much|many) (\w+)", re.IGNORECASE)
+
+
+def off_quantity(answer: str, question: str, facts: list[str]) -> list[str]:
+    """For "how much salt …": the evidence sentences giving a number for salt, when the answer's
+    numbers come only from sentences that never mention salt ("below 18 °C dough rises very
+    slowly", a true runner-up, kept while the recipe's "10 g salt" was left out); else []."""
+    m = _QUANTITY.search(question)
+    asked = content_words(m.group(1)) if m else []
+    given = {n for n, _ in numbers(answer)}
+    if not asked or not given:
+        return []
+    said = [s for f in facts for s in _CLAIM.split(f) if s.strip()]
+    about = [s for s in said if asked[0] in content_words(s) and numbers(s)]
+    basis = [s for s in said if given & {n for n, _ in numbers(s)}]
+    if about and not any(asked[0] in content_words(s) for s in basis):
+        return about
+    return []
 
 
 def quote(facts: list[str]) -> str:
@@ -161,12 +189,10 @@ def verify(
     question: str,
     facts: list[str],
     cases: Sequence[str] = (),
-    best: str | None = None,
 ) -> Verdict:
     """Keep the claims of `answer` that `facts` support; otherwise answer with the facts.
     `cases`: facts answering for each case of what the question left open (a thin and a thick
-    steak; alternatives.py): an answer must give every one. `best`: the evidence sentence the
-    question is closest to; for a "how much"/"when" its number must be the one given."""
+    steak; alternatives.py): an answer must give every one."""
     if not facts:
         return Verdict(answer, False, False, ["no evidence"])
     claims = [c.strip() for c in _CLAIM.split(answer.strip()) if c.strip(" -*\n\t")]
@@ -182,9 +208,11 @@ def verify(
     )
     if missing:  # true, but not what was asked: the evidence holds it, so show the evidence
         return Verdict(quote(facts), False, True, [*problems, missing])
-    off = off_best(" ".join(kept), question, best) if kept else None
-    if off and best:  # the sentence the question is closest to is the answer
-        return Verdict(quote([best]), False, True, [*problems, off])
+    about = off_quantity(" ".join(kept), question, facts)
+    if about:  # the number of something else: the sentences giving the asked one
+        return Verdict(
+            quote(about), False, True, [*problems, "it gives the number of another thing"]
+        )
     if not problems and kept:
         return Verdict(answer.strip(), True, False, [])
     if kept and any(content_words(_YES_NO.sub("", c)) for c in kept):
