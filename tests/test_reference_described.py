@@ -1,5 +1,6 @@
 """An option entry whose description is the effect a question asks for comes first
-(frontdesk.reference.described), even when a longer entry shares more of the question's words.
+(frontdesk.reference.described), even when a longer entry shares more of the question's words;
+retrieval counts the chunk holding it (retrieval.KeywordIndex.described).
 
 The failures these come from (BENCHMARKS.md "Man pages (session 5)", the man-page dev set):
 "Which git diff option ignores whitespace when comparing lines?" answered with -I's entry
@@ -11,6 +12,7 @@ refs from the remote repository?" with the --mirror entry. Bag-of-words embeddin
 from __future__ import annotations
 
 from frontdesk import answering, reference
+from frontdesk.retrieval import Chunk, KeywordIndex, weigh
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
 
@@ -29,6 +31,28 @@ Ignore changes whose lines are all blank.
 -I<regex>, --ignore-matching-lines=<regex>
 Ignore changes whose all lines match <regex>. This option may be specified more than
 once.
+"""
+
+GREP = """OPTIONS
+-i, --ignore-case
+Ignore case differences between the patterns and the files.
+
+-w, --word-regexp
+Match the pattern only at word boundary (either begin at the beginning of a line, or
+preceded by a non-word character; end at the end of a line or followed by a non-word
+character).
+
+-v, --invert-match
+Select non-matching lines.
+
+-c, --count
+Instead of showing every matched line, show the number of lines that match.
+"""
+
+LOG = """OPTIONS
+--invert-grep
+Limit the commits output to ones with a log message that does not match the pattern
+specified with --grep=<pattern>.
 """
 
 
@@ -55,3 +79,32 @@ def test_described_counts_the_entry_s_words_the_question_holds() -> None:
     edit = "-e, --edit Let you edit the message prior to committing the revert."
     assert reference.described("Which git revert option reverts?", edit, "git-revert.txt") == 0.0
     assert reference.described(q, "Not an entry at all.", "git-push.txt") == 0.0
+
+
+def test_retrieval_counts_the_chunk_whose_entry_the_question_describes() -> None:
+    # git-grep(1) in two chunks: its description, which repeats the question's words, and
+    # the options, where the short -v entry ("Select non-matching lines.") is what is asked
+    # for; no option is named to find it by (the dev set's miss: the entries chunk ranked
+    # below the top 3).
+    prose = (
+        "DESCRIPTION\nLook for specified patterns in the tracked files in the work tree, blobs "
+        "registered in the index file, or blobs in given tree objects. Patterns are lists of "
+        "one or more search expressions separated by newline characters.\n"
+    )
+    chunks = [
+        Chunk("grep-00000", prose, {"source_name": "git-grep.txt"}),
+        Chunk("grep-00001", GREP, {"source_name": "git-grep.txt"}),
+        Chunk("log-00007", LOG, {"source_name": "git-log.txt"}),
+    ]
+    index = KeywordIndex(chunks)
+    q = "Which git grep option selects the lines that do not match?"
+    described = index.described(q)
+    assert set(described) == {"grep-00001"} and described["grep-00001"] >= 0.5
+    # The named page only, and only when no option is named (then definitions() finds it).
+    assert index.described("Which option selects the lines that do not match?") == {}
+    assert index.described("What does git grep -v select?") == {}
+    # As retrieval weighs it: the prose is closer by embedding, the entries win by their words.
+    cosine = {"grep-00000": 0.62, "grep-00001": 0.45, "log-00007": 0.55}
+    bm25 = {c.chunk_id: s for (c, s) in index.search(q, 3)}
+    assert weigh(cosine, bm25, 0.5)[0] != "grep-00001"
+    assert weigh(cosine, bm25, 0.5, described)[0] == "grep-00001"
