@@ -154,11 +154,23 @@ def selection_only(engine: Engine, cases: list[Case]) -> dict[str, Any]:
         sel = answering.select(c.question, hits, engine.embedder)
         said = " ".join(x.sentence for x in sel.evidence()) if sel.covered else ""
         ok = contains_answer(said, c.answers) if c.answers else not sel.covered
-        rows.append({"question": c.question, "correct": ok, "covered": sel.covered, "said": said})
+        # An option entry is shown alone (answering.entry_answer): is the best candidate right?
+        best = sel.best.sentence if sel.covered and sel.best else ""
+        alone = contains_answer(best, c.answers) if c.answers else not sel.covered
+        rows.append(
+            {
+                "question": c.question,
+                "correct": ok,
+                "best": alone,
+                "covered": sel.covered,
+                "said": said,
+            }
+        )
     answerable = [r for r, c in zip(rows, cases, strict=True) if c.answers]
     return {
         "questions": len(rows),
         "correct": round(sum(r["correct"] for r in rows) / max(len(rows), 1), 4),
+        "best_alone": round(sum(r["best"] for r in rows) / max(len(rows), 1), 4),
         "answerable_held": round(
             sum(r["correct"] for r in answerable) / max(len(answerable), 1), 4
         ),

@@ -119,7 +119,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
                 print(f"structure weights {coef} -> {answering.MODEL_FILE}")
             if args.select_only:
                 record["selection"] = sel = qa.selection_only(engine, cases)
-                print(f"{name}: selected evidence right {sel['correct']:.1%}")
+                print(
+                    f"{name}: selected evidence right {sel['correct']:.1%}, "
+                    f"best candidate alone {sel['best_alone']:.1%}"
+                )
                 for r in sel["results"]:
                     if not r["correct"]:
                         print(f"  x {r['question']}\n      {r['said'][:160]!r}")

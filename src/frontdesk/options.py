@@ -64,6 +64,12 @@ def defined(sentence: str) -> set[str]:
     return flags(m.group(1)) if m else set()
 
 
+def heading(sentence: str) -> str:
+    """An entry's heading ("-n, --dry-run"), or "" where the candidate is no entry."""
+    m = _ENTRY.match(sentence)
+    return m.group(0) if m else ""
+
+
 def is_usage(sentence: str) -> bool:
     """A synopsis line ("git tag [-a | -s] [-f] <tagname>"): how a command is typed, which
     names many options and answers no question about any of them."""

@@ -59,6 +59,26 @@ class Chunk:
     meta: dict[str, object]
 
 
+# An entry described this much by the question counts (two of three of its own words): below,
+# any entry sharing a word or two with the question would.
+DESCRIBED_MIN = 0.5
+
+
+def _entries(text: str) -> list[str]:
+    """A chunk's option entries: each heading line with the paragraph below it."""
+    out: list[str] = []
+    lines = [line.strip() for line in text.splitlines()]
+    for i, line in enumerate(lines):
+        if options.defined(line):
+            body: list[str] = []
+            for nxt in lines[i + 1 :]:
+                if not nxt or options.defined(nxt):
+                    break
+                body.append(nxt)
+            out.append(" ".join([line, *body]))
+    return out
+
+
 class KeywordIndex:
     """BM25 over one plugin's committed chunks."""
 
@@ -88,6 +108,28 @@ class KeywordIndex:
             name = str(c.meta.get("source_name", ""))
             if defines & asked and (document is None or name == document):
                 out[c.chunk_id] = 2.0 if options.named_document(query, name) else 1.0
+        return out
+
+    def described(self, query: str, document: str | None = None) -> dict[str, float]:
+        """For a query asking for an option without naming one ("Which git grep option selects
+        the lines that do not match?"), the chunks of the page it names whose entries it
+        describes: the best entry's reference.described() share. Words of a short entry
+        ("-v, --invert-match Select non-matching lines.") weigh little in BM25 and the
+        embedding of a chunk of a dozen entries; the entry's own words say it is the one."""
+        from frontdesk import reference  # reference -> store -> retrieval
+
+        if options.flags(query) or not options.asks_for_option(query):
+            return {}
+        out: dict[str, float] = {}
+        for c in self.chunks:
+            name = str(c.meta.get("source_name", ""))
+            if (document is not None and name != document) or not options.named_document(
+                query, name
+            ):
+                continue
+            best = max((reference.described(query, e, name) for e in _entries(c.text)), default=0.0)
+            if best >= DESCRIBED_MIN:
+                out[c.chunk_id] = best
         return out
 
     def search(self, query: str, n: int, document: str | None = None) -> list[tuple[Chunk, float]]:
@@ -176,6 +218,8 @@ def hybrid_search(
         )
         keyword = index.search(query, pool, document)
         defining = index.definitions(query, document)
+        for cid, share in index.described(query, document).items():
+            defining[cid] = defining.get(cid, 0.0) + share
         by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
         found = [c for c, _ in keyword] + [c for c in index.chunks if c.chunk_id in defining]
         missing = list({c.chunk_id: c for c in found if c.chunk_id not in by_id}.values())
