@@ -40,6 +40,12 @@ ENTRY_SENTENCES = 3  # sentences of an option entry's description kept with its 
 # Blank lines, headings and list items end a sentence; a wrapped line inside a paragraph does not.
 _BLOCK = re.compile(r"\n\s*\n|\n(?=\s*(?:#|[-*+] |\d+[.)] |\|))")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"')\]]?\s+(?=[\"'(\[]?[A-Z0-9])")
+# A full stop that ends an initial or a title, not a sentence ("Vincent J. McMahon", "Dr.
+# Zahorian", "No. 1"): split there, "In 1991 Dr." was a candidate answer of its own.
+_ABBREVIATION = re.compile(
+    r"(?:^|[\s(\"'.])(?:[A-Z]|Dr|Mr|Mrs|Ms|Mt|St|Jr|Sr|Lt|Gen|Col|Capt|Sgt|Prof|Rev|Gov|Sen|Rep|"
+    r"No|Nos|Vol|vs|U\.S|U\.K)\.$"
+)
 _MARKER = re.compile(r"^\s*(?:[-*+]\s+|\|)")
 _EXACT = re.compile(r"(?:^|\s)(-{1,2}[\w-]+|\w*\d\w*|\w+[-_./:]\w[\w./:-]*)")
 _NUMBER = re.compile(r"\d")
@@ -168,7 +174,7 @@ def split_entries(text: str, carry: bool = False) -> list[tuple[str, int | None]
             flat = " ".join(line.strip() for line in group)
             # a list marker or table edge, not an option's dash (`-n, --dry-run`)
             flat = _MARKER.sub("", flat).strip(" |\t")
-            parts = [s.strip() for s in _SENTENCE.split(flat)]
+            parts = _rejoin([s.strip() for s in _SENTENCE.split(flat)])
             heading = bool(options.defined(flat))
             if len(parts) > 1 and heading:
                 # An option entry: its heading and the first sentences of its description
@@ -179,6 +185,17 @@ def split_entries(text: str, carry: bool = False) -> list[tuple[str, int | None]
             if heading:
                 entry = len(out) if kept else None
             out.extend((s, entry) for s in kept)
+    return out
+
+
+def _rejoin(parts: list[str]) -> list[str]:
+    """Sentences split after an abbreviation joined again."""
+    out: list[str] = []
+    for part in parts:
+        if out and _ABBREVIATION.search(out[-1]):
+            out[-1] = f"{out[-1]} {part}"
+        else:
+            out.append(part)
     return out
 
 
