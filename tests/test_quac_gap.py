@@ -87,3 +87,10 @@ def test_a_repaired_answer_keeps_the_runner_up_when_only_it_holds_what_was_asked
     )
     out = specialist.verified("cooking", q, "On the counter.", sel, sel.ranked, 0.5, _cite)
     assert "24 hours" in out["answer"] and "not on the counter" in out["answer"]
+
+
+def test_a_scoped_question_pointing_at_the_document_reaches_the_gate() -> None:
+    hit = Hit("quac", "v.1-00000", "vissi.txt", "vissi.txt", "", 0.10, VISSI)
+    for q in ("What happens next?", "Are there any other interesting aspects about this article?"):
+        assert not answering.select(q, [hit], HashEmbedder()).covered
+        assert answering.select(q, [hit], HashEmbedder(), scoped=True).covered, q
