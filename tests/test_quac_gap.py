@@ -7,7 +7,7 @@ meaning a real embedder adds.
 
 from __future__ import annotations
 
-from frontdesk import answering, specialist
+from frontdesk import answering
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
 
@@ -49,44 +49,6 @@ def test_an_initial_or_a_title_does_not_end_a_sentence() -> None:
         "She read J. R. R. Tolkien early.",
         "It reached No. 1 in the U.K. charts.",
     ]
-
-
-def _selection(question: str, *sentences: str) -> answering.Selection:
-    hit = Hit("quac", "v.1-00000", "doc.txt", "doc.txt", "", 0.5, " ".join(sentences))
-    ranked = [answering.Candidate(hit, s, i, 0.5, 0.9 - 0.1 * i) for i, s in enumerate(sentences)]
-    return answering.Selection(ranked, 0.9, True, question)
-
-
-def _cite(hit: Hit) -> dict[str, str]:
-    return {"source": hit.source_name}
-
-
-def test_a_repaired_answer_quotes_the_sentence_that_answers_not_the_runner_up() -> None:
-    q = "What plays was she in?"
-    sel = _selection(
-        q,
-        'In the early 1990s, she appeared at "Diogenis Palace" and then at "Rex".',
-        "Roger Williams was the director of the production.",
-    )
-    evidence = sel.ranked  # both shown to the model
-    said = "She played the role of the King in a famous opera."  # not in the evidence
-    out = specialist.verified("quac", q, said, sel, evidence, 0.5, _cite)
-    assert out["grounding"]["repaired"]
-    assert (
-        out["answer"]
-        == '“In the early 1990s, she appeared at "Diogenis Palace" and then at "Rex".”'
-    )
-
-
-def test_a_repaired_answer_keeps_the_runner_up_when_only_it_holds_what_was_asked() -> None:
-    q = "How long does a chicken take to thaw in the fridge?"
-    sel = _selection(
-        q,
-        "Thaw a chicken in the fridge, not on the counter.",
-        "A whole chicken needs about 24 hours in the fridge.",
-    )
-    out = specialist.verified("cooking", q, "On the counter.", sel, sel.ranked, 0.5, _cite)
-    assert "24 hours" in out["answer"] and "not on the counter" in out["answer"]
 
 
 def test_a_scoped_question_pointing_at_the_document_reaches_the_gate() -> None:
