@@ -115,3 +115,21 @@ def test_a_number_of_another_case_is_not_the_asked_ones() -> None:
     # Each case with its own number, in one sentence, is no mix-up.
     both = "Rest a thin steak for about 5 minutes and a thick one for 8 to 10 minutes."
     assert alternatives.misattributed(both, STEAK_Q, [THIN, THICK]) is None
+
+
+def test_a_runner_up_with_the_question_s_own_case_takes_the_best_s_place() -> None:
+    # Seen in the answer-time benchmark: "How often should I water tomatoes in pots?" was
+    # answered with the tomatoes in the ground (0.48) over the tomatoes in pots (0.24).
+    ground = "Tomatoes in the ground need a deep watering two or three times a week."
+    pots = "Tomatoes in pots dry out much faster and usually need water every day in summer."
+    hit = Hit("gardening", "c1", "watering.md", "watering.md", "", 0.8, f"{ground} {pots}")
+    question = "How often should I water tomatoes in pots?"
+    sel = _selection(question, [(ground, 0, 0.481, hit), (pots, 1, 0.238, hit)])
+    assert [c.sentence for c in sel.evidence()] == [pots]
+    # about one thing (QuAC: "the album"), the ranking stands
+    first = "The album sold well in Europe."
+    second = "The album was recorded in Paris in pots of money."
+    other = _selection(
+        "Was the album recorded in Paris?", [(first, 0, 0.48, hit), (second, 1, 0.24, hit)]
+    )
+    assert [c.sentence for c in other.evidence()] == [first]

@@ -70,6 +70,12 @@ def qualifier(question: str, sentence: str) -> tuple[str, str] | None:
     return None
 
 
+def same_kind(question: str, first: str, second: str) -> bool:
+    """Whether both sentences name a thing the question asks about generically ("tomatoes")."""
+    nouns = _generic(re.findall(r"[a-z]+", question.lower()))
+    return bool(nouns & _nouns_of(first) & _nouns_of(second))
+
+
 def siblings(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """The best candidate and its alternatives, in reading order; [] when it has none."""
     from frontdesk.answering import has_type, question_type

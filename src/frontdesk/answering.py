@@ -95,6 +95,10 @@ class Candidate:
     score: float = 0.0  # the selection model's probability that this sentence answers
 
 
+NEAR_RUNNERS = 3  # how far down the ranking a sentence holding more of the question may be
+RUNNER_SHARE = 0.4  # and how close to the best it must still score
+
+
 @dataclass(frozen=True)
 class Selection:
     ranked: list[Candidate]  # best first
@@ -116,6 +120,19 @@ class Selection:
         # no evidence: "When are climbing roses pruned?" is not answered by the bush roses'
         # sentence beside the climbers' (complementary sentences both stay).
         asked = set(content_words(self.question))
+        # … and a runner-up less close that holds more of them than the best, about the same
+        # kind of thing, is one too: "How often should I water tomatoes in pots?" ranked the
+        # tomatoes in the ground first (alternatives.same_kind: QuAC's passages, about one
+        # person or album, lost F1 when any runner-up could take the best's place).
+        first = asked & set(content_words(self.ranked[0].sentence))
+        close += [
+            c
+            for c in self.ranked[1:NEAR_RUNNERS]
+            if c not in close
+            and c.score >= RUNNER_SHARE * top
+            and first < asked & set(content_words(c.sentence))
+            and alternatives.same_kind(self.question, self.ranked[0].sentence, c.sentence)
+        ]
         holds = [asked & set(content_words(c.sentence)) for c in close]
         keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
