@@ -169,6 +169,19 @@ def content_words(text: str) -> list[str]:
     return [w[:5] for w in _WORD.findall(text.lower()) if w not in _STOP and len(w) > 2]
 
 
+_ENDING = re.compile(r"(?:ing|ed|es|s|e)$")
+
+
+def stems(text: str, skip: frozenset[str] = frozenset()) -> set[str]:
+    """content_words' five-letter prefix after a plural or tense ending, so that "rests",
+    "resting" and "rest", or "shows" and "show", agree (the prefix alone keeps them apart)."""
+    return {
+        (_ENDING.sub("", w) if len(w) > 3 else w)[:5]
+        for w in re.findall(r"[a-z0-9]+", text.lower())
+        if w not in skip and content_words(w)
+    }
+
+
 @dataclass(frozen=True)
 class Grounding:
     retrieval: float  # best chunk similarity

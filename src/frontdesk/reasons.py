@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk import sentence_cache
 from frontdesk.embeddings import Embedder
-from frontdesk.grounding import content_words
+from frontdesk.grounding import stems
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -32,12 +32,6 @@ _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 
 def asks_why(question: str) -> bool:
     return bool(_WHY.match(question))
-
-
-def _stems(text: str) -> set[str]:
-    # "resting", "rests", "rested" and "rest" agree (content_words' five letters do not).
-    words = [w for w in re.findall(r"[a-z]+", text.lower()) if content_words(w)]
-    return {re.sub(r"(?:ing|ed|es|s)$", "", w)[:5] for w in words}
 
 
 def _flat(text: str) -> str:
@@ -64,8 +58,8 @@ def rerank(
         return ranked
     said = _flat(previous or "")
     fresh = [c for c in ranked if not (said and _flat(c.sentence) in said)]
-    asked = _stems(question) - {"why"}
-    cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & _stems(c.sentence)]
+    asked = stems(question) - {"why"}
+    cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & stems(c.sentence)]
     headings = [heading_of(c.hit.text, c.sentence) for c in cued]
     if not any(headings):
         # Prose without sections (QuAC's passages): a cue word alone picked worse sentences

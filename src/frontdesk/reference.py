@@ -21,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from frontdesk import options
-from frontdesk.grounding import content_words
+from frontdesk.grounding import content_words, stems
 from frontdesk.store import Hit
 
 # What an entry's described() share adds to its score when the question asks for an option
@@ -83,10 +83,6 @@ _NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
 _DETERMINER = re.compile(r"^(?:a|an|the|my|your|our)\s+", re.IGNORECASE)
 
 
-def _stem(word: str) -> str:
-    return re.sub(r"(?:ing|ed|es|s)$", "", word.lower())[:5]
-
-
 def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
     """The thing asked about ("an apple tree", "hydrangeas": the noun phrase the question is
     about, when it is a plain one) when no retrieved chunk mentions its head noun: as for names,
@@ -100,8 +96,7 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
     head = words[-1].strip("?,.!").lower()
     if not head.isalpha() or not content_words(head):
         return None
-    said = {_stem(w) for w in re.findall(r"[A-Za-z]+", " ".join(h.text for h in hits))}
-    return None if _stem(head) in said else head
+    return None if stems(head) <= stems(" ".join(h.text for h in hits)) else head
 
 
 def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
@@ -122,17 +117,10 @@ def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
 # Words that say an option is asked for, not what it does.
 _GENERIC = frozenset({"option", "options", "flag", "switch", "command", "git"})
 _FIRST = re.compile(r"(?<=[.!?])\s+(?=[A-Z(])")
-_ENDING = re.compile(r"(?:ing|ed|es|s|e)$")
 
 
 def _stems(text: str) -> set[str]:
-    # content_words' five-letter prefix after a plural or tense ending: "shows" is "show",
-    # "gives" is "give", "removed" is "remove" (the prefix alone keeps "shows" from "show").
-    return {
-        (_ENDING.sub("", w) if len(w) > 3 else w)[:5]
-        for w in re.findall(r"[a-z0-9]+", text.lower())
-        if w not in _GENERIC and content_words(w)
-    }
+    return stems(text, _GENERIC)
 
 
 def described(question: str, sentence: str, source: str = "") -> float:
