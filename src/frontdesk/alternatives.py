@@ -56,6 +56,10 @@ def _generic(words: list[str]) -> set[str]:
     return out
 
 
+def generic_nouns(question: str) -> set[str]:
+    return _generic(re.findall(r"[a-z]+", question.lower()))
+
+
 def qualifier(question: str, sentence: str) -> tuple[str, str] | None:
     """(kind, noun) where `sentence` names a noun the question uses for a kind of thing with a
     word before it that the question does not use ("a thin steak" for "… rest a steak?")."""
@@ -72,7 +76,7 @@ def qualifier(question: str, sentence: str) -> tuple[str, str] | None:
 
 def same_kind(question: str, first: str, second: str) -> bool:
     """Whether both sentences name a thing the question asks about generically ("tomatoes")."""
-    nouns = _generic(re.findall(r"[a-z]+", question.lower()))
+    nouns = generic_nouns(question)
     return bool(nouns & _nouns_of(first) & _nouns_of(second))
 
 
@@ -130,13 +134,13 @@ def misattributed(claim: str, question: str, facts: list[str]) -> str | None:
     """Why `claim` gives the asked thing another case's numbers, or None. "Rest a whole chicken
     for 15 to 30 minutes": the evidence sentence stating 15 and 30 is about a whole roast, and
     the one about a chicken says 15 minutes; every number is in the evidence, the claim is not."""
-    from frontdesk.verify import numbers
+    from frontdesk.verify import numbers, sentences_of
 
-    nouns = _generic(re.findall(r"[a-z]+", question.lower())) & _nouns_of(claim)
+    nouns = generic_nouns(question) & _nouns_of(claim)
     stated = {n for n, _ in numbers(claim)}
     if not nouns or not stated:
         return None
-    sentences = [s for f in facts for s in re.split(r"(?<=[.!?;])\s+", f) if s.strip()]
+    sentences = sentences_of(facts)
     counts = [len(stated & {n for n, _ in numbers(s)}) for s in sentences]
     if not counts or max(counts) == 0:
         return None

@@ -89,6 +89,11 @@ class Verdict:
     problems: list[str] = field(default_factory=list)
 
 
+def sentences_of(facts: list[str]) -> list[str]:
+    """The evidence's sentences: an entry or a note holds several."""
+    return [s for f in facts for s in _CLAIM.split(f) if s.strip()]
+
+
 def _range_cut(claim: str, evidence: str) -> str | None:
     """Why `claim` gives one end of a range the evidence states ("up to three days" for "three
     to four days"), or None. A number the evidence also states on its own may stand alone."""
@@ -138,7 +143,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         return f"only {share:.0%} of its key terms are in the evidence"
     # The one sentence of the evidence the claim rests on: an entry or a note holds several,
     # and a "no" in another of them says nothing about this claim.
-    said = [s for f in facts for s in _CLAIM.split(f) if s.strip()]
+    said = sentences_of(facts)
     basis = max(said, key=lambda f: len(words & set(content_words(f))))
     if has_negation(body) != has_negation(basis):
         return "it flips a negation of the evidence"
@@ -171,7 +176,7 @@ def off_quantity(answer: str, question: str, facts: list[str]) -> list[str]:
     given = {n for n, _ in numbers(answer)}
     if not asked or not given:
         return []
-    said = [s for f in facts for s in _CLAIM.split(f) if s.strip()]
+    said = sentences_of(facts)
     about = [s for s in said if asked[0] in content_words(s) and numbers(s)]
     basis = [s for s in said if given & {n for n, _ in numbers(s)}]
     if about and not any(asked[0] in content_words(s) for s in basis):
