@@ -19,7 +19,7 @@ pytestmark = pytest.mark.integration
 def real(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     home: Path = tmp_path_factory.mktemp("home")
     eng = Engine(Settings(home=home, plugins_path="", entry_point_plugins=False))
-    eng.ingest(["cooking"])
+    eng.ingest(["cooking", "gardening"])
     return eng
 
 
@@ -33,3 +33,11 @@ def test_how_long_to_rest_a_steak_gives_the_steak_times_not_the_roast_times(real
     notes = (REPO / "knowledge" / "cooking" / "resting-and-cooking-meat.md").read_text()
     assert numbers_not_in(answer.answer, notes) == []
     assert any(c["source"] == "resting-and-cooking-meat.md" for c in answer.citations)
+
+
+def test_how_often_to_water_tomatoes_keeps_the_whole_two_or_three_times(real: Engine) -> None:
+    # Seen in the CLI: "Water tomatoes twice a week" for the notes' "two or three times a week".
+    answer = real.ask("How often should I water tomatoes?")
+    assert answer.consults[0]["plugin"] == "gardening"
+    assert "twice a week" not in answer.answer
+    assert "two or three times a week" in answer.answer or "2 or 3 times" in answer.answer

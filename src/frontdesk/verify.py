@@ -48,19 +48,26 @@ _WORDS = {
     "sixty": "60",
     "hundred": "100",
 }
+# Counts of times: "twice a week" is the 2 of "two or three times a week". "once" only before a
+# frequency ("once a year", "once or twice"), not as a conjunction ("once the dough has risen").
+_TIMES = {"once": "1", "twice": "2", "thrice": "3"}
+_COUNT = r"twice|thrice|once(?=\s+(?:a|an|per|every|each|or|to|daily|weekly|monthly|yearly)\b)"
 _NUM = re.compile(
-    r"(?<![\w.])(\d+(?:[.,]\d+)*|" + "|".join(_WORDS) + r")(?![\w])(?:\s*(°\s*[CF]|%|[a-zA-Z]+))?",
+    rf"(?<![\w.])(\d+(?:[.,]\d+)*|{_COUNT}|"
+    + "|".join(_WORDS)
+    + r")(?![\w])(?:\s*(°\s*[CF]|%|[a-zA-Z]+))?",
     re.I,
 )
-_VALUE = r"\d+(?:[.,]\d+)?|" + "|".join(_WORDS)
-_RANGE = re.compile(rf"(?<![\w.])({_VALUE})\s*(?:to|-|–)\s*({_VALUE})(?![\w])", re.I)
+_VALUE = rf"\d+(?:[.,]\d+)?|{_COUNT}|" + "|".join(_WORDS)
+# "two or three times a week" is a range as "three to four days" is
+_RANGE = re.compile(rf"(?<![\w.])({_VALUE})\s*(?:to|or|-|–)\s*({_VALUE})(?![\w])", re.I)
 _CLAIM = re.compile(r"(?<=[.!?;])\s+|\n+")
 _YES_NO = re.compile(r"^(?:yes|no|yeah|nope)\b[,.!]?\s*", re.I)
 
 
 def _number(token: str) -> str:
     token = token.lower()
-    token = _WORDS.get(token, token)
+    token = _WORDS.get(token, _TIMES.get(token, token))
     return token.replace(",", "") if re.fullmatch(r"\d{1,3}(,\d{3})+", token) else token
 
 
@@ -71,6 +78,8 @@ def numbers(text: str) -> list[tuple[str, str]]:
         unit = (m.group(2) or "").replace(" ", "").lower()
         if m.group(1).lower() == "one" and not content_words(unit):
             continue  # "a thick one for 8 minutes", "one of them": a pronoun, not a count
+        if m.group(1).lower() in _TIMES:
+            unit = "times"  # "twice" is "2 times", whatever word follows it
         out.append((_number(m.group(1)), unit[:3]))
     return out
 
@@ -94,16 +103,30 @@ def sentences_of(facts: list[str]) -> list[str]:
     return [s for f in facts for s in _CLAIM.split(f) if s.strip()]
 
 
-def _range_cut(claim: str, evidence: str) -> str | None:
+def _range_cut(claim: str, facts: list[str]) -> str | None:
     """Why `claim` gives one end of a range the evidence states ("up to three days" for "three
-    to four days"), or None. A number the evidence also states on its own may stand alone."""
-    ranges = [(_number(a), _number(b)) for a, b in _RANGE.findall(evidence)]
-    alone = [n for n, _ in numbers(_RANGE.sub(" ", evidence))]
+    to four days"), or None. A number the evidence also states on its own may stand alone, when
+    the sentence stating it alone is the one the claim rests on: "sometimes twice" (a day, of
+    tomatoes in pots) does not make "twice a week" true of the sentence saying "two or three
+    times a week"."""
     said = {n for n, _ in numbers(claim)}
-    for a, b in ranges:
-        for end, other in ((a, b), (b, a)):
-            if end in said and other not in said and end not in alone:
-                return f"it gives {end} of the evidence's {a} to {b}, not the range"
+    words = set(content_words(claim))
+    # the sentences stating each number: as a range's end (with the other end) or alone
+    stating: dict[str, list[tuple[int, tuple[str, str] | None]]] = {}
+    for sentence in re.split(r"(?<=[.!?;])\s+", " ".join(" ".join(facts).split())):
+        overlap = len(words & set(content_words(sentence)))
+        for a, b in _RANGE.findall(sentence):
+            pair = (_number(a), _number(b))
+            for end in pair:
+                stating.setdefault(end, []).append((overlap, pair))
+        for n, _ in numbers(_RANGE.sub(" ", sentence)):
+            stating.setdefault(n, []).append((overlap, None))
+    for end in sorted(said):
+        # the closest sentence decides; on a tie a number stated alone stands
+        _, closest = max(stating.get(end, [(0, None)]), key=lambda s: (s[0], s[1] is None))
+        if closest is not None and not set(closest) <= said:
+            a, b = closest
+            return f"it gives {end} of the evidence's {a} to {b}, not the range"
     return None
 
 
@@ -126,7 +149,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     mixed = alternatives.misattributed(claim, question, facts)
     if mixed:
         return mixed
-    cut = _range_cut(claim, evidence)
+    cut = _range_cut(claim, facts)
     if cut:
         return cut
     body = _YES_NO.sub("", claim)
