@@ -4,6 +4,9 @@
 
 - `examples`: benchmarks/data/examples_qa.jsonl (questions written for this project from
   knowledge/), asked of the bundled example plugins with routing (nothing forced).
+- `examples_dev`: benchmarks/data/examples_dev_qa.jsonl, other questions a user asks of the same
+  plugins (follow-ups, multi-part, "why?", gaps): the set answering changes are chosen on; the
+  `examples` set stays a test set.
 - `manpages`: benchmarks/data/manpages_qa.jsonl, asked of a plugin `git` built at run time in a
   temporary folder from 31 of Debian's git man pages (`apt-get install -y git-man`), turned into
   text by groff. The plugin is forced (it is the only one).
@@ -70,7 +73,9 @@ def git_plugin(root: Path, pages: list[str] = GIT_PAGES) -> None:
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
-        "--set", choices=["examples", "manpages", "manpages_dev", "both"], default="both"
+        "--set",
+        choices=["examples", "examples_dev", "manpages", "manpages_dev", "both"],
+        default="both",
     )
     parser.add_argument("--limit", type=int, help="first N questions of each set")
     parser.add_argument("--k", type=int, default=3, help="chunks for hit@k")
@@ -95,8 +100,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     for name in sets:
         cases = load_cases(DATA / f"{name}_qa.jsonl")[: args.limit]
         with tempfile.TemporaryDirectory(prefix=f"fd-{name}-") as tmp:
-            # both man-page sets ask the same plugin: one store
-            store = "manpages" if name.startswith("manpages") else name
+            # both man-page sets ask the same plugin, both example sets the example plugins
+            store = "manpages" if name.startswith("manpages") else "examples"
             work = Path(args.home) / store if args.home else Path(tmp)
             if name.startswith("manpages"):
                 # the smoke run's questions are about the first three of these pages
