@@ -59,6 +59,11 @@ _MONTHS = (
     "spring|summer|autumn|fall|winter|morning|evening|night|week|month|year|day|hour|minute"
 )
 _TIME = re.compile(rf"\b(?:{_MONTHS})s?\b", re.I)
+_FREQUENCY = re.compile(
+    r"\b(?:once|twice|thrice|every|daily|weekly|monthly|yearly|annually|"
+    r"(?:a|an|per|each) (?:day|week|month|year|hour|ride|use))\b",
+    re.I,
+)
 _MEASURES = (
     "angle|temperature|size|weight|speed|pressure|percentage|height|depth|distance|length|"
     "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
@@ -135,6 +140,9 @@ class Selection:
         ]
         holds = [asked & set(content_words(c.sentence)) for c in close]
         keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
+        # The reason reasons.rerank put first for a "why" stays, whatever words it shares.
+        if reasons.asks_why(self.question) and reasons.gives_reason(self.ranked[0].sentence):
+            keep += [self.ranked[0]] if self.ranked[0] not in keep else []
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
         keep += [c for c in self.alternatives() if c not in keep]
         return sorted(keep, key=lambda c: c.position)
@@ -222,7 +230,9 @@ def _rejoin(parts: list[str]) -> list[str]:
 
 def question_type(question: str) -> str:
     q = question.lower()
-    if re.search(r"\bhow (long|many|much|old|often|far|big|high|hot|cold|large|tall)\b", q):
+    if re.search(r"\bhow often\b", q):
+        return "frequency"
+    if re.search(r"\bhow (long|many|much|old|far|big|high|hot|cold|large|tall)\b", q):
         return "number"
     if re.search(rf"\bwhat (?:{_MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
         return "number"
@@ -239,6 +249,8 @@ def has_type(kind: str, sentence: str) -> bool:
 
 
 def _has_type(kind: str, sentence: str) -> bool:
+    if kind == "frequency":  # "once a day", "every week" answer a "how often" as "2 times" does
+        return bool(_FREQUENCY.search(sentence)) or _has_type("number", sentence)
     if kind == "number":
         return bool(_NUMBER.search(sentence)) or bool(
             re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|few)\b", sentence, re.I)

@@ -34,6 +34,11 @@ def asks_why(question: str) -> bool:
     return bool(_WHY.match(question))
 
 
+def gives_reason(text: str) -> bool:
+    """Whether `text` states a reason ("because …", "so that …", "lets …")."""
+    return bool(_CAUSE.search(text))
+
+
 def _flat(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
@@ -57,8 +62,15 @@ def rerank(
     if not asks_why(question) or not ranked:
         return ranked
     said = _flat(previous or "")
-    fresh = [c for c in ranked if not (said and _flat(c.sentence) in said)]
     asked = stems(question) - {"why"}
+    # A sentence already said stays when it holds the reason asked for: after a quote of "… loosely
+    # covered with foil so that it does not steam …", "Why?" is answered by its "so that".
+    fresh = [
+        c
+        for c in ranked
+        if not (said and _flat(c.sentence) in said)
+        or (_CAUSE.search(c.sentence) and len(asked & stems(c.sentence)) > 1)
+    ]
     cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & stems(c.sentence)]
     headings = [heading_of(c.hit.text, c.sentence) for c in cued]
     if not any(headings):
@@ -67,7 +79,9 @@ def rerank(
         return [*fresh, *(c for c in ranked if c not in fresh)]
     vectors = sentence_cache.embed(embedder, question, [h or "-" for h in headings])
     near = [float(v @ vectors[0]) if h else 0.0 for v, h in zip(vectors[1:], headings, strict=True)]
-    best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim)
+    # … and of those, the one about more of what was asked (the roast covered, not resting)
+    share = [len(asked & stems(c.sentence)) / max(len(asked), 1) for c in cued]
+    best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim + share[i])
     # It takes the best score: the evidence is what scores close to the first candidate.
     first = dataclasses.replace(cued[best], score=ranked[0].score)
     rest = [c for c in fresh if c is not cued[best]]

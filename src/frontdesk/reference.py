@@ -81,6 +81,9 @@ _NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
 
 
 _DETERMINER = re.compile(r"^(?:a|an|the|my|your|our)\s+", re.IGNORECASE)
+_PREPOSITIONS = frozenset(
+    {"in", "on", "at", "to", "for", "with", "from", "by", "of", "into", "after", "before", "during"}
+)
 
 
 def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
@@ -91,7 +94,15 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
 
     subject = topic(question)
     words = subject.split()
-    if not words or not (_DETERMINER.match(subject) or len(words) == 1):
+    # "apple trees" ending "When should I prune apple trees?" is one too, without a determiner
+    ending = (
+        1 < len(words) <= 3
+        and question.strip().rstrip("?!. ").lower().endswith(subject.lower())
+        and all(w.isalpha() for w in words)
+        and words[0].lower() not in _PREPOSITIONS
+        and not re.search(r"(?:ed|ing)$", words[-1])
+    )
+    if not words or not (_DETERMINER.match(subject) or len(words) == 1 or ending):
         return None  # "salt goes", "deep should I plant …": the rules found no plain noun phrase
     head = words[-1].strip("?,.!").lower()
     if not head.isalpha() or not content_words(head):

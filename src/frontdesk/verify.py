@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import alternatives, options
+from frontdesk import alternatives, options, reasons
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -173,14 +173,31 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     return None
 
 
+_HOW_LONG = re.compile(r"\bhow long\b", re.I)
+_DURATION = frozenset({"sec", "min", "hou", "day", "wee", "mon", "yea", "nig"})
+
+
+def _durations(text: str) -> list[str]:
+    """The numbers of `text` that are lengths of time ("35 minutes", "three days")."""
+    return [n for n, unit in numbers(text) if unit in _DURATION]
+
+
 def left_out(answer: str, question: str, facts: list[str]) -> str | None:
     """What the question asks for that the evidence gives and the answer leaves out: the number
     of a "how long", the date of a "when", the option of a "which option" ("Thaw food in the
     fridge." is true and no answer to how long a chicken takes to thaw)."""
     kind = question_type(question)
-    typed = kind in ("number", "time")
+    typed = kind in ("number", "time", "frequency")
     if typed and not has_type(kind, answer) and any(has_type(kind, f) for f in facts):
         return f"it leaves out the {kind} the evidence gives"
+    # "96 °C" for how long a loaf bakes: a number, not the length of time the evidence gives
+    timed = _HOW_LONG.search(question) and numbers(answer) and not _durations(answer)
+    if timed and any(_durations(f) for f in facts):
+        return "it leaves out the length of time the evidence gives"
+    # a thin steak's rest time for "why does meat need to rest?": true, and no reason
+    why = reasons.asks_why(question) and not reasons.gives_reason(answer)
+    if why and any(reasons.gives_reason(f) for f in facts):
+        return "it leaves out the reason the evidence gives"
     wants = options.asks_for_option(question) and not options.flags(answer)
     if wants and any(options.defined(f) for f in facts):
         return "it leaves out the option the evidence gives"

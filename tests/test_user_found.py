@@ -1,0 +1,105 @@
+"""Wrong answers found by asking the example plugins new questions (session 6,
+benchmarks/data/examples_dev_qa.jsonl), each as the product gave it, on the notes' own sentences.
+"""
+
+from __future__ import annotations
+
+from frontdesk import answering, reference
+from frontdesk.store import Hit
+from frontdesk.testing import HashEmbedder
+from frontdesk.verify import verify
+
+STARTER = [
+    "A sourdough starter replaces commercial yeast.",
+    "Feed it equal weights of flour and water once a day at room temperature, or once a week if "
+    "kept in the fridge.",
+]
+
+
+def test_how_often_is_answered_by_a_frequency_said_in_words() -> None:
+    # "How often should I feed a sourdough starter?" → “A sourdough starter replaces commercial
+    # yeast.”: "once a day" was no answer to "how often" (no digit in it).
+    question = "How often should I feed a sourdough starter?"
+    assert answering.question_type(question) == "frequency"
+    assert answering.has_type("frequency", STARTER[1])
+    assert answering.has_type("frequency", "Check pressure every week with a gauge.")
+    assert not answering.has_type("frequency", STARTER[0])
+    verdict = verify("A sourdough starter replaces commercial yeast.", question, STARTER)
+    assert verdict.repaired and "once a day" in verdict.answer
+    assert verify("Feed it once a day at room temperature.", question, STARTER).supported
+
+
+def test_how_long_is_not_answered_by_a_temperature() -> None:
+    # "How long does a loaf bake?" → "The bread is done when the centre reads 96 °C." passed:
+    # it holds a number, but no length of time, and the evidence gives one.
+    facts = [
+        "Bake at 230 °C for 30 to 35 minutes.",
+        "The loaf is done when the base sounds hollow when tapped, or when the centre reads 96 °C.",
+    ]
+    question = "How long does a loaf bake?"
+    verdict = verify("The bread is done when the centre reads 96 °C.", question, facts)
+    assert verdict.repaired and "30 to 35 minutes" in verdict.answer
+    assert verify("Bake it for 30 to 35 minutes.", question, facts).supported
+    # a "how long" the evidence answers with no time stays answerable by a number
+    rim = ["Tyre levers go under the bead about 10 cm apart."]
+    assert verify("About 10 cm apart.", "How long a gap between the levers?", rim).supported
+
+
+RESTING = (
+    "# Resting and cooking meat\n\n## Why meat needs to rest\n"
+    "When a steak or roast comes off the heat, the outer layers are much hotter than the centre.\n"
+    "Resting lets the heat even out and lets the juices settle back into the muscle fibres.\n\n"
+    "## How long to rest\n"
+    "A thin steak (about 2 cm) needs about 5 minutes of rest. A thick steak (4 cm or more) needs "
+    "8 to 10 minutes.\n"
+)
+
+
+def test_why_keeps_the_reason_in_the_evidence_and_the_answer() -> None:
+    # "Why does meat need to rest?" → "A thin steak needs about 5 minutes of rest." (supported:
+    # true, and no reason). The reason ranked first, then left the evidence because the thin
+    # steak's sentence holds more of the question's words ("rest").
+    hit = Hit("cooking", "c1", "resting.md", "resting.md", "", 0.7, RESTING)
+    question = "Why does meat need to rest?"
+    sel = answering.select(question, [hit], HashEmbedder())
+    said = [c.sentence for c in sel.evidence()]
+    assert any(s.startswith("Resting lets the heat even out") for s in said), said
+    thin = "A thin steak (about 2 cm) needs about 5 minutes of rest."
+    verdict = verify("A thin steak needs about 5 minutes of rest.", question, [*said, thin])
+    assert verdict.repaired and "lets the heat even out" in verdict.answer
+    reason = "Resting lets the heat even out."
+    assert verify(reason, question, [*said, thin]).supported
+
+
+def test_why_after_a_quote_that_held_the_reason_gives_that_reason() -> None:
+    # "Should I cover a roast while it rests?" → the roast sentence quoted ("… loosely covered
+    # with foil so that it does not steam …"); "Why?" → “A whole roast chicken rests about 15
+    # minutes.”: the sentence giving the reason was left out for being said already.
+    text = (
+        "## How long to rest\nA whole roast should rest 15 to 30 minutes, loosely covered with "
+        "foil so that it does not steam and lose its crust. A whole roast chicken rests about 15 "
+        "minutes.\n"
+    )
+    hit = Hit("cooking", "c1", "resting.md", "resting.md", "", 0.7, text)
+    previous = (
+        "“A whole roast should rest 15 to 30 minutes, loosely covered with foil so that it does "
+        "not steam and lose its crust.”"
+    )
+    sel = answering.select(
+        "Why should I cover a roast while it rests?", [hit], HashEmbedder(), previous
+    )
+    assert sel.best is not None and "so that it does not steam" in sel.best.sentence
+
+
+def test_a_plural_thing_asked_about_that_no_chunk_mentions_is_declined() -> None:
+    # "When should I prune apple trees?" → "Prune apple trees in late winter or early spring" (the
+    # bush roses' times): "apple trees" has no determiner, so the unseen-subject rule passed it.
+    hits = [
+        Hit(
+            "garden", "c1", "pruning.md", "pruning.md", "", 0.6, "Prune bush roses in late winter."
+        ),
+        Hit("garden", "c2", "pruning.md", "pruning.md", "", 0.5, "Use sharp secateurs."),
+    ]
+    assert reference.unseen_subject("When should I prune apple trees?", hits) == "trees"
+    assert reference.unseen_subject("When should I prune bush roses?", hits) is None
+    assert reference.unseen_subject("When should garlic be planted?", hits) is None
