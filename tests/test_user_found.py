@@ -7,7 +7,7 @@ from __future__ import annotations
 from frontdesk import answering, reference
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
-from frontdesk.verify import verify
+from frontdesk.verify import check_claim, verify
 
 STARTER = [
     "A sourdough starter replaces commercial yeast.",
@@ -103,3 +103,27 @@ def test_a_plural_thing_asked_about_that_no_chunk_mentions_is_declined() -> None
     assert reference.unseen_subject("When should I prune apple trees?", hits) == "trees"
     assert reference.unseen_subject("When should I prune bush roses?", hits) is None
     assert reference.unseen_subject("When should garlic be planted?", hits) is None
+
+
+def test_what_the_evidence_says_of_one_thing_is_not_said_of_the_other() -> None:
+    # "My new chain skips on the old cassette. What does that mean?" → "… means your brand-new
+    # chain is worn too and must be replaced." passed (every word is in the evidence); the notes
+    # say the *cassette* is worn too.
+    facts = [
+        "If the chain jumps or skips when you pedal hard, the usual causes are, in order: a worn "
+        "chain on a worn cassette, cable tension that is slightly off, or a bent rear derailleur "
+        "hanger.",
+        "A new chain that skips on an old cassette means the cassette is worn too and must be "
+        "replaced.",
+    ]
+    question = "My new chain skips on the old cassette. What does that mean?"
+    said = "A new chain that skips on the old cassette means your brand-new chain is worn too."
+    problem = check_claim(said, question, facts)
+    assert problem is not None and "cassette" in problem, problem
+    right = "It means the cassette is worn too and must be replaced."
+    assert check_claim(right, question, facts) is None
+    # another word for the same thing ("bread" for "loaf") is no swap: the claim never names it
+    loaf = ["The loaf is done when the base sounds hollow when tapped."]
+    assert (
+        check_claim("The bread is done when it sounds hollow.", "When is bread done?", loaf) is None
+    )

@@ -130,6 +130,39 @@ def _range_cut(claim: str, facts: list[str]) -> str | None:
     return None
 
 
+_COPULA = re.compile(r"\b([a-z]+)\s+(?:is|are|was|were)\s+(?:not\s+)?([a-z]+)", re.I)
+
+
+def _said_of(text: str) -> dict[tuple[str, str], str]:
+    """(thing, what it is) pairs of "the cassette is worn", as content-word stems, each with the
+    thing's word as written."""
+    pairs = {}
+    for thing, what in _COPULA.findall(text):
+        a, b = content_words(thing), content_words(what)
+        if a and b:
+            pairs[(a[0], b[0])] = thing.lower()
+    return pairs
+
+
+def swapped(claim: str, facts: list[str]) -> str | None:
+    """Why `claim` says of one thing what the evidence says of another that the claim also
+    names ("the chain is worn too" where the notes say "the cassette is worn too", and the claim
+    speaks of the cassette as well), or None. A thing the claim does not name otherwise may be
+    the evidence's under another word ("the bread is done" for "the loaf is done")."""
+    evidence = " ".join(facts)
+    stated = _said_of(evidence)
+    have, names = set(content_words(evidence)), set(content_words(claim))
+    for (thing, what), word in _said_of(claim).items():
+        if (thing, what) in stated or thing not in have:
+            continue
+        others = sorted(
+            w for (t, v), w in stated.items() if v == what and t != thing and t in names
+        )
+        if others:
+            return f"the evidence says that of the {others[0]}, not of the {word}"
+    return None
+
+
 def _is_unit(word: str) -> bool:
     return bool(word) and word not in {"to", "and", "or", "of", "a", "an", "the"}
 
@@ -146,7 +179,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         # "8 to 10 minutes": a joining word after a number says nothing about its unit.
         if _is_unit(unit) and units and unit not in units and all(map(_is_unit, units)):
             return f"'{n} {unit}…' is not what the evidence says about {n}"
-    mixed = alternatives.misattributed(claim, question, facts)
+    mixed = alternatives.misattributed(claim, question, facts) or swapped(claim, facts)
     if mixed:
         return mixed
     cut = _range_cut(claim, facts)
