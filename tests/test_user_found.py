@@ -127,3 +127,23 @@ def test_what_the_evidence_says_of_one_thing_is_not_said_of_the_other() -> None:
     assert (
         check_claim("The bread is done when it sounds hollow.", "When is bread done?", loaf) is None
     )
+
+
+def _ranked(question: str, scored: list[tuple[str, float]]) -> answering.Selection:
+    hit = Hit("cycling", "c1", "notes.md", "notes.md", "", 0.7, " ".join(s for s, _ in scored))
+    ranked = [answering.Candidate(hit, s, i, 0.5, p) for i, (s, p) in enumerate(scored)]
+    return answering.Selection(ranked, 0.9, True, question)
+
+
+def test_a_sentence_holding_what_was_asked_is_not_evicted_by_one_sharing_more_words() -> None:
+    # "How often should I check my tyre pressure?" → “Press each tyre with your thumb, or better,
+    # check the pressure with a gauge.”: the close runner-up saying "every week" was dropped for
+    # holding fewer of the question's words (tyre).
+    sel = _ranked(
+        "How often should I check my tyre pressure?",
+        [
+            ("Press each tyre with your thumb, or better, check the pressure with a gauge.", 0.22),
+            ("Check pressure every week with a gauge; tyres lose air slowly.", 0.15),
+        ],
+    )
+    assert any("every week" in c.sentence for c in sel.evidence())

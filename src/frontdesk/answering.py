@@ -138,8 +138,16 @@ class Selection:
             and first < asked & set(content_words(c.sentence))
             and alternatives.same_kind(self.question, self.ranked[0].sentence, c.sentence)
         ]
+        # A sentence giving the kind of answer asked for ("every week" for "how often") is not
+        # evicted by one that does not, whatever words that one shares.
+        kind = question_type(self.question)
         holds = [asked & set(content_words(c.sentence)) for c in close]
-        keep = [c for c, h in zip(close, holds, strict=True) if not any(h < o for o in holds)]
+        typed = [not kind or _has_type(kind, c.sentence) for c in close]
+        keep = [
+            c
+            for c, h, t in zip(close, holds, typed, strict=True)
+            if not any(h < o and (u or not t) for o, u in zip(holds, typed, strict=True))
+        ]
         # The reason reasons.rerank put first for a "why" stays, whatever words it shares.
         if reasons.asks_why(self.question) and reasons.gives_reason(self.ranked[0].sentence):
             keep += [self.ranked[0]] if self.ranked[0] not in keep else []
