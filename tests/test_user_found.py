@@ -147,3 +147,28 @@ def test_a_sentence_holding_what_was_asked_is_not_evicted_by_one_sharing_more_wo
         ],
     )
     assert any("every week" in c.sentence for c in sel.evidence())
+
+
+def test_the_kind_the_question_names_is_answered_not_the_other_kinds() -> None:
+    # "How do I prune rambling roses?" → the bush and the climbing roses' sentences, quoted;
+    # the one naming rambling roses scored just below them and was left out.
+    sel = _ranked(
+        "How do I prune rambling roses?",
+        [
+            ("Prune bush roses in late winter or early spring.", 0.30),
+            ("Climbing roses are pruned after they flower in summer.", 0.28),
+            (
+                "Rambling roses flower on last year's wood, so cut out a third of the oldest stems.",
+                0.26,
+            ),
+        ],
+    )
+    said = [c.sentence for c in sel.evidence()]
+    assert said == [
+        "Rambling roses flower on last year's wood, so cut out a third of the oldest stems."
+    ]
+    # a question that names no kind keeps what it had
+    plain = _ranked(
+        "How do I prune roses?", [(s, p) for s, p in [(c.sentence, c.score) for c in sel.ranked]]
+    )
+    assert len(plain.evidence()) >= 2

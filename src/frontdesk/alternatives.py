@@ -151,3 +151,29 @@ def misattributed(claim: str, question: str, facts: list[str]) -> str | None:
         if any(noun in _nouns_of(s) and numbers(s) for s in sentences if s not in basis):
             return f"its numbers are the evidence's for something else, not for the {noun}"
     return None
+
+
+def _pairs(text: str) -> set[tuple[str, str]]:
+    """(word, noun) of each two content words in a row: ("rambling", "rose")."""
+    words = re.findall(r"[a-z]+", text.lower())
+    return {
+        (a, _noun(b))
+        for a, b in zip(words, words[1:], strict=False)
+        if content_words(a) and content_words(b)
+    }
+
+
+def names_asked_kind(question: str, sentence: str) -> bool:
+    """Whether `sentence` names the kind the question names ("rambling roses")."""
+    return bool(_pairs(question) & _pairs(sentence))
+
+
+def names_other_kind(question: str, sentence: str) -> bool:
+    """Whether `sentence` names another kind of what the question names a kind of ("bush roses"
+    for "How do I prune rambling roses?") and not the asked one."""
+    asked = _pairs(question)
+    nouns = {n for _, n in asked}
+    words = {w for w, _ in asked} | {n for _, n in asked}
+    return not asked & _pairs(sentence) and any(
+        n in nouns and w not in words and _noun(w) not in nouns for w, n in _pairs(sentence)
+    )
