@@ -90,6 +90,13 @@ class Embeds:
         self.name = "cached-minilm"
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        # the parts of a compound question (frontdesk.compound) are embedded when first asked
+        missing = [t for t in texts if t not in self.index]
+        if missing:
+            from frontdesk.embeddings import MiniLMEmbedder
+
+            self.minilm = getattr(self, "minilm", None) or MiniLMEmbedder()
+            self.index.update(zip(missing, self.minilm.embed(missing), strict=True))
         return np.stack([self.index[t] for t in texts])
 
 

@@ -21,7 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from frontdesk import alternatives, followup, options, reasons, reference, sentence_cache
+from frontdesk import (
+    alternatives,
+    compound,
+    followup,
+    options,
+    reasons,
+    reference,
+    sentence_cache,
+)
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
 from frontdesk.store import Hit
@@ -110,15 +118,24 @@ class Selection:
     confidence: float  # the answerability model's probability that the best sentence answers
     covered: bool  # confidence at or above the threshold fitted on dev
     question: str = ""
+    parts: tuple[Selection, ...] = ()  # each part of a compound question, selected alone
+
+    def part_evidence(self) -> list[list[Candidate]]:
+        """The evidence of each part of a compound question that its notes cover."""
+        return [p.evidence() for p in self.parts if p.covered]
 
     @property
     def best(self) -> Candidate | None:
         return self.ranked[0] if self.ranked else None
 
     def evidence(self, limit: int = 2) -> list[Candidate]:
-        """The best sentence and any close runner-up, in reading order."""
+        """The best sentence and any close runner-up, in reading order; for a compound
+        question, every part's."""
         if not self.ranked:
             return []
+        if self.part_evidence():
+            seen = {id(c): c for own in self.part_evidence() for c in own}
+            return sorted(seen.values(), key=lambda c: c.position)
         top = self.ranked[0].score
         close = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
         # A sentence whose share of the question's words another close one holds and more is
@@ -503,7 +520,10 @@ def select(
         reference.unseen_names(question, hits) or reference.unseen_subject(question, hits)
     )
     covered = relevant and known and confidence >= model.threshold
-    return Selection(ranked, confidence, covered, question)
+    # "When should I sow carrots, and how deep?": each part ranked on its own (compound.py)
+    pieces = compound.parts_of(question)
+    parts = tuple(select(p, hits, embedder, previous, model, scoped) for p in pieces)
+    return Selection(ranked, confidence, covered, question, parts)
 
 
 def entry_answer(question: str, selection: Selection) -> Candidate | None:

@@ -82,7 +82,13 @@ def verified(
     tools it called, which are evidence too), repaired where needed."""
     facts = [*(tool_facts or []), *(c.sentence for c in evidence)]
     cases = [c.sentence for c in selection.alternatives() if c in evidence]
-    verdict = verify(said, question, facts, cases if len(cases) > 1 else ())
+    # each part of a compound question, as far as its evidence is what the model was given
+    parts = [
+        " ".join(c.sentence for c in own)
+        for own in selection.part_evidence()
+        if all(c in evidence for c in own)
+    ]
+    verdict = verify(said, question, facts, cases if len(cases) > 1 else (), parts)
     if verdict.supported:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:

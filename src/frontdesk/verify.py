@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import alternatives, options, reasons
+from frontdesk import alternatives, compound, options, reasons
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -267,10 +267,12 @@ def verify(
     question: str,
     facts: list[str],
     cases: Sequence[str] = (),
+    parts: Sequence[str] = (),
 ) -> Verdict:
     """Keep the claims of `answer` that `facts` support; otherwise answer with the facts.
     `cases`: facts answering for each case of what the question left open (a thin and a thick
-    steak; alternatives.py): an answer must give every one."""
+    steak; alternatives.py): an answer must give every one. `parts`: the evidence of each part
+    of a compound question (compound.py): an answer must give every part."""
     if not facts:
         return Verdict(answer, False, False, ["no evidence"])
     claims = [c.strip() for c in _CLAIM.split(answer.strip()) if c.strip(" -*\n\t")]
@@ -281,8 +283,10 @@ def verify(
             kept.append(claim)
         else:
             problems.append(f"“{claim[:60]}”: {why}")
-    missing = left_out(" ".join(kept), question, facts) or alternatives.missing(
-        " ".join(kept), question, list(cases)
+    missing = (
+        left_out(" ".join(kept), question, facts)
+        or alternatives.missing(" ".join(kept), question, list(cases))
+        or compound.left_out(" ".join(kept), question, list(parts))
     )
     if missing:  # true, but not what was asked: the evidence holds it, so show the evidence
         return Verdict(quote(facts), False, True, [*problems, missing])
