@@ -172,3 +172,25 @@ def test_the_kind_the_question_names_is_answered_not_the_other_kinds() -> None:
         "How do I prune roses?", [(s, p) for s, p in [(c.sentence, c.score) for c in sel.ranked]]
     )
     assert len(plain.evidence()) >= 2
+
+
+def test_a_thing_named_as_one_thing_has_no_other_kinds() -> None:
+    # Seen when the rule above first ran on the dev questions: "How many times can I reheat
+    # cooked rice?" lost "Cool rice … reheat it only once" ("cool rice" read as another kind),
+    # and "Which chain lube should I use in winter?" lost "Use wet lube in winter …".
+    rice = _ranked(
+        "How many times can I reheat cooked rice?",
+        [
+            ("Cool rice within one hour, and reheat it only once.", 0.30),
+            ("If cooked rice is left warm, the spores make a toxin.", 0.25),
+        ],
+    )
+    assert any("only once" in c.sentence for c in rice.evidence())
+    lube = _ranked(
+        "Which chain lube should I use in winter?",
+        [
+            ("Use wet lube in winter and dry lube in dry summer conditions.", 0.30),
+            ("Put one drop of chain lube on each roller.", 0.25),
+        ],
+    )
+    assert any("wet lube" in c.sentence for c in lube.evidence())

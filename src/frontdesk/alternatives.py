@@ -172,7 +172,9 @@ def names_other_kind(question: str, sentence: str) -> bool:
     """Whether `sentence` names another kind of what the question names a kind of ("bush roses"
     for "How do I prune rambling roses?") and not the asked one."""
     asked = _pairs(question)
-    nouns = {n for _, n in asked}
+    # a noun the question names generically ("rambling roses"), not one thing ("cooked rice",
+    # "which chain lube": "wet lube" is the answer, not another kind)
+    nouns = {n for _, n in asked} & generic_nouns(question)
     words = {w for w, _ in asked} | {n for _, n in asked}
     return not asked & _pairs(sentence) and any(
         n in nouns and w not in words and _noun(w) not in nouns for w, n in _pairs(sentence)
