@@ -194,3 +194,22 @@ def test_a_thing_named_as_one_thing_has_no_other_kinds() -> None:
         ],
     )
     assert any("wet lube" in c.sentence for c in lube.evidence())
+
+
+def test_the_verb_after_what_is_no_thing_asked_about() -> None:
+    # "What happens if my saddle is too high?" was declined: the subject found was "happens",
+    # which no chunk mentions; the notes say "one that is too high makes the hips rock".
+    hits = [
+        Hit(
+            "cycling",
+            "c1",
+            "fit.md",
+            "fit.md",
+            "",
+            0.5,
+            "A saddle that is too low strains the knee; one that is too high makes the hips rock.",
+        )
+    ]
+    assert reference.unseen_subject("What happens if my saddle is too high?", hits) is None
+    assert reference.unseen_subject("What happens to bread dough in a cold room?", hits) is None
+    assert reference.unseen_subject("When should I prune hydrangeas?", hits) == "hydrangeas"

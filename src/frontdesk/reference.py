@@ -107,6 +107,8 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
     head = words[-1].strip("?,.!").lower()
     if not head.isalpha() or not content_words(head):
         return None
+    if re.match(rf"\W*(?:what|who|which)\s+{re.escape(head)}\s+\S", question, re.IGNORECASE):
+        return None  # "What happens if …": the question's verb, not what it is about
     return None if stems(head) <= stems(" ".join(h.text for h in hits)) else head
 
 
