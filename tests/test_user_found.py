@@ -4,7 +4,7 @@ benchmarks/data/examples_dev_qa.jsonl), each as the product gave it, on the note
 
 from __future__ import annotations
 
-from frontdesk import answering, reference
+from frontdesk import answering, reference, specialist
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
 from frontdesk.verify import check_claim, verify
@@ -213,3 +213,30 @@ def test_the_verb_after_what_is_no_thing_asked_about() -> None:
     assert reference.unseen_subject("What happens if my saddle is too high?", hits) is None
     assert reference.unseen_subject("What happens to bread dough in a cold room?", hits) is None
     assert reference.unseen_subject("When should I prune hydrangeas?", hits) == "hydrangeas"
+
+
+def test_a_schedule_heading_answers_how_often() -> None:
+    # "How often should I check the bolts on my bike?" → “Check all bolts with a torque wrench
+    # …” quoted: true, but the "every month" is the section's title, not in the sentence.
+    text = (
+        "Every week or every 200 km\n\nWipe the chain and oil it if it looks dry.\n\n"
+        "Every month\n\nCheck all bolts with a torque wrench at the values printed beside them. "
+        "Check brake pad wear.\n"
+    )
+    hit = Hit("cycling", "c1", "schedule.html", "schedule.html", "", 0.6, text)
+    sentence = "Check all bolts with a torque wrench at the values printed beside them."
+    evidence = [answering.Candidate(hit, sentence, 1, 0.6, 0.3)]
+    question = "How often should I check the bolts on my bike?"
+    assert specialist.titled(question, evidence) == [f"Every month: {sentence}"]
+    # a sentence giving what was asked, or a question of another kind, stays as it is
+    assert specialist.titled("How do I check the bolts?", evidence) == [sentence]
+    said = specialist.verified(
+        "cycling",
+        question,
+        "Check the bolts with a torque wrench.",
+        answering.Selection(evidence, 0.9, True, question),
+        evidence,
+        0.6,
+        lambda h: {},
+    )
+    assert "Every month" in said["answer"]

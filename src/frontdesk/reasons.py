@@ -86,3 +86,23 @@ def rerank(
     first = dataclasses.replace(cued[best], score=ranked[0].score)
     rest = [c for c in fresh if c is not cued[best]]
     return [first, *rest, *(c for c in ranked if c not in fresh)]
+
+
+_PLAIN_TITLE = re.compile(r"^[A-Z][^.!?:;]{0,60}$")
+
+
+def title_of(text: str, sentence: str) -> str:
+    """The heading the sentence sits under: a Markdown heading, or a plain-text one (a paragraph
+    of one short line without a full stop, as HTML's <h2> and a .txt note's titles come out);
+    "" when none."""
+    title, at = "", _flat(sentence)[:30]
+    for block in re.split(r"\n\s*\n", text):
+        line = block.strip()
+        m = _HEADING.match(line)
+        if m:
+            title = m.group(1)
+        elif "\n" not in line and _PLAIN_TITLE.match(line):
+            title = line
+        elif at and at in _flat(block):
+            return title
+    return ""

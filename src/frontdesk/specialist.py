@@ -13,7 +13,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from frontdesk.answering import Candidate, Selection
+from frontdesk import reasons
+from frontdesk.answering import Candidate, Selection, has_type, question_type
 from frontdesk.declines import is_decline
 from frontdesk.store import Hit
 from frontdesk.verify import verify
@@ -68,6 +69,23 @@ def declined(
     }
 
 
+def titled(question: str, evidence: list[Candidate]) -> list[str]:
+    """The evidence sentences, one that does not say the "how often"/"when" asked for preceded
+    by its section's title when that does ("Every month: Check all bolts …" — a schedule's
+    sentences sit under their frequency)."""
+    kind = question_type(question)
+    out = []
+    for c in evidence:
+        title = reasons.title_of(c.hit.text, c.sentence) if kind in ("frequency", "time") else ""
+        typed = has_type(kind, c.sentence) if kind else True
+        out.append(
+            f"{title}: {c.sentence}"
+            if title and not typed and has_type(kind, title)
+            else c.sentence
+        )
+    return out
+
+
 def verified(
     plugin: str,
     question: str,
@@ -80,7 +98,7 @@ def verified(
 ) -> dict[str, Any]:
     """The model's answer, checked claim by claim against `evidence` (and the results of the
     tools it called, which are evidence too), repaired where needed."""
-    facts = [*(tool_facts or []), *(c.sentence for c in evidence)]
+    facts = [*(tool_facts or []), *titled(question, evidence)]
     cases = [c.sentence for c in selection.alternatives() if c in evidence]
     # each part of a compound question, as far as its evidence is what the model was given
     parts = [
