@@ -240,3 +240,26 @@ def test_a_schedule_heading_answers_how_often() -> None:
         lambda h: {},
     )
     assert "Every month" in said["answer"]
+
+
+def test_what_thing_should_i_do_to_what_names_two_things_either_unseen_declines() -> None:
+    # "What oil temperature should I fry chips at?" → the pan seasoning sentence (oil, 230 to
+    # 250 degrees), and "What frame size do I need for my height?" → "Change height in steps of
+    # 5 mm.": the notes never mention chips, nor a size.
+    oil = Hit(
+        "cooking",
+        "c1",
+        "pans.html",
+        "pans.html",
+        "",
+        0.5,
+        "Rub a thin layer of oil over the pan and bake it at 230 to 250 degrees Celsius. "
+        "Bake bread at 230 °C; hone a knife at 15 degrees; the oil temperature matters.",
+    )
+    assert reference.unseen_subject("What oil temperature should I fry chips at?", [oil]) == "chips"
+    assert reference.unseen_subject("At what temperature should I bake bread?", [oil]) is None
+    assert reference.unseen_subject("Which oil should I use in winter?", [oil]) is None
+    fit = Hit(
+        "cycling", "c2", "fit.md", "fit.md", "", 0.5, "Change saddle height in steps of 5 mm."
+    )
+    assert reference.unseen_subject("What frame size do I need for my height?", [fit]) == "size"

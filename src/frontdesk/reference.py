@@ -81,6 +81,13 @@ _NAME = re.compile(r"(?<=[\w,] )[A-Z][\w-]+")  # "I" is no name
 
 
 _DETERMINER = re.compile(r"^(?:a|an|the|my|your|our)\s+", re.IGNORECASE)
+_AFTER = r"(?:at|for|in|on|with|to|from|into|after|before)\b"
+_WHAT_THING = re.compile(
+    rf"^(?:at\s+)?(?:what|which)\s+(?P<thing>[a-z][a-z ]*?)\s+"
+    r"(?:do|does|should|can|must|would|could)\s+(?:i|you|we)\s+[a-z]+"
+    rf"(?:\s+(?!{_AFTER})(?P<object>[a-z][a-z ]*?))?(?:\s+{_AFTER}.*)?\s*\?$",
+    re.IGNORECASE,
+)
 _PREPOSITIONS = frozenset(
     {"in", "on", "at", "to", "for", "with", "from", "by", "of", "into", "after", "before", "during"}
 )
@@ -92,6 +99,13 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
     keyword retrieval would have found it had the documents used it."""
     from frontdesk.followup import topic
 
+    text = stems(" ".join(h.text for h in hits))
+    # "What oil temperature should I fry chips at?": the thing after "what" and the verb's object
+    m = _WHAT_THING.match(question.strip())
+    for phrase in (m.group("thing"), m.group("object") or "") if m else ():
+        head = (phrase.split() or [""])[-1].lower()
+        if head.isalpha() and content_words(head) and not stems(head) <= text:
+            return head
     subject = topic(question)
     words = subject.split()
     # "apple trees" ending "When should I prune apple trees?" is one too, without a determiner
@@ -109,7 +123,7 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
         return None
     if re.match(rf"\W*(?:what|who|which)\s+{re.escape(head)}\s+\S", question, re.IGNORECASE):
         return None  # "What happens if …": the question's verb, not what it is about
-    return None if stems(head) <= stems(" ".join(h.text for h in hits)) else head
+    return None if stems(head) <= text else head
 
 
 def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
