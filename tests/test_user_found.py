@@ -263,3 +263,16 @@ def test_what_thing_should_i_do_to_what_names_two_things_either_unseen_declines(
         "cycling", "c2", "fit.md", "fit.md", "", 0.5, "Change saddle height in steps of 5 mm."
     )
     assert reference.unseen_subject("What frame size do I need for my height?", [fit]) == "size"
+
+
+def test_the_dev_questions_are_new_and_well_formed() -> None:
+    from pathlib import Path
+
+    from frontdesk.evaluate import load_cases
+
+    data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
+    dev = load_cases(data / "examples_dev_qa.jsonl")
+    test = {c.question.lower() for c in load_cases(data / "examples_qa.jsonl")}
+    assert len(dev) >= 40 and not {c.question.lower() for c in dev} & test
+    assert {c.plugin for c in dev} == {"cooking", "cycling", "gardening"}
+    assert any(c.thread for c in dev) and any(not c.answers for c in dev)
