@@ -220,11 +220,15 @@ def test_a_schedule_heading_answers_how_often() -> None:
     # …” quoted: true, but the "every month" is the section's title, not in the sentence.
     text = (
         "Every week or every 200 km\n\nWipe the chain and oil it if it looks dry.\n\n"
-        "Every month\n\nCheck all bolts with a torque wrench at the values printed beside them. "
+        "Every month\n\nCheck all bolts with a torque wrench at the values printed beside them, "
+        "as low as 5 Nm. "
         "Check brake pad wear.\n"
     )
     hit = Hit("cycling", "c1", "schedule.html", "schedule.html", "", 0.6, text)
-    sentence = "Check all bolts with a torque wrench at the values printed beside them."
+    # (seen: the sentence's "5 Nm" counted as saying how often)
+    sentence = (
+        "Check all bolts with a torque wrench at the values printed beside them, as low as 5 Nm."
+    )
     evidence = [answering.Candidate(hit, sentence, 1, 0.6, 0.3)]
     question = "How often should I check the bolts on my bike?"
     assert specialist.titled(question, evidence) == [f"Every month: {sentence}"]

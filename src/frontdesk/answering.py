@@ -282,6 +282,11 @@ def question_type(question: str) -> str:
     return ""
 
 
+def says_frequency(text: str) -> bool:
+    """ "once a day", "every month": a frequency in words (a number alone, "5 Nm", is none)."""
+    return bool(_FREQUENCY.search(text))
+
+
 def has_type(kind: str, sentence: str) -> bool:
     """Whether `sentence` holds an answer of the kind question_type() asked for."""
     return _has_type(kind, sentence)

@@ -14,7 +14,7 @@ from typing import Any
 from langchain_core.messages import AIMessage, BaseMessage
 
 from frontdesk import reasons
-from frontdesk.answering import Candidate, Selection, has_type, question_type
+from frontdesk.answering import Candidate, Selection, has_type, question_type, says_frequency
 from frontdesk.declines import is_decline
 from frontdesk.store import Hit
 from frontdesk.verify import verify
@@ -77,7 +77,8 @@ def titled(question: str, evidence: list[Candidate]) -> list[str]:
     out = []
     for c in evidence:
         title = reasons.title_of(c.hit.text, c.sentence) if kind in ("frequency", "time") else ""
-        typed = has_type(kind, c.sentence) if kind else True
+        # a schedule's sentence may hold a number ("5 Nm") and still not say how often
+        typed = says_frequency(c.sentence) if kind == "frequency" else has_type(kind, c.sentence)
         out.append(
             f"{title}: {c.sentence}"
             if title and not typed and has_type(kind, title)
