@@ -263,10 +263,12 @@ def test_what_thing_should_i_do_to_what_names_two_things_either_unseen_declines(
     assert reference.unseen_subject("What oil temperature should I fry chips at?", [oil]) == "chips"
     assert reference.unseen_subject("At what temperature should I bake bread?", [oil]) is None
     assert reference.unseen_subject("Which oil should I use in winter?", [oil]) is None
+    # the measure asked for is no thing asked about (seen on the test set: "angle" declined)
+    assert reference.unseen_subject("At what angle should I hone a knife?", [oil]) is None
     fit = Hit(
         "cycling", "c2", "fit.md", "fit.md", "", 0.5, "Change saddle height in steps of 5 mm."
     )
-    assert reference.unseen_subject("What frame size do I need for my height?", [fit]) == "size"
+    assert reference.unseen_subject("What frame size do I need for my height?", [fit]) == "frame"
 
 
 def test_the_dev_questions_are_new_and_well_formed() -> None:

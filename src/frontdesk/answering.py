@@ -72,7 +72,7 @@ _FREQUENCY = re.compile(
     r"(?:a|an|per|each) (?:day|week|month|year|hour|ride|use))\b",
     re.I,
 )
-_MEASURES = (
+MEASURES = (  # the words of a "what angle/temperature …" question
     "angle|temperature|size|weight|speed|pressure|percentage|height|depth|distance|length|"
     "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
 )
@@ -273,7 +273,7 @@ def question_type(question: str) -> str:
         return "frequency"
     if re.search(r"\bhow (long|many|much|old|far|big|high|hot|cold|large|tall)\b", q):
         return "number"
-    if re.search(rf"\bwhat (?:{_MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
+    if re.search(rf"\bwhat (?:{MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
         return "number"
     if re.search(r"\b(when|what year|which year|what time|what date)\b", q):
         return "time"
