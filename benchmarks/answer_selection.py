@@ -186,9 +186,13 @@ def ask_model(model: Any, question: str, facts: list[str]) -> str:
 
 
 def evaluate(
-    dialogs: list[dict[str, Any]], embeds: Embeds, phrase: int, llm: Any
+    dialogs: list[dict[str, Any]],
+    embeds: Embeds,
+    phrase: int,
+    llm: Any,
+    model: AnswerModel | None = None,
 ) -> dict[str, dict[str, Any]]:
-    model = answering.default_model()
+    model = model or answering.default_model()
     results: dict[str, dict[str, list[float]]] = collections.defaultdict(
         lambda: collections.defaultdict(list)
     )
