@@ -1,7 +1,9 @@
 """Everyday questions as an "out of scope" reference for the automatic routing fit.
 
-frontdesk ships a few hundred everyday questions and requests of all kinds
-(generic_questions.txt, written for this project). They stand for "none of the plugins": a
+frontdesk ships 862 everyday questions and requests of all kinds (generic_questions.txt,
+written for this project without looking at CLINC150's out-of-scope questions: trivia and
+science first, then, since session 6, what people ask an assistant that plugins rarely serve —
+tickets, local shops, news, sports, health, money outside a bank, repairs, family). They stand for "none of the plugins": a
 question is scored against them as against a plugin, and its closeness to them lowers every
 plugin's score before the thresholds apply (a likelihood-ratio style score):
 
@@ -14,9 +16,9 @@ everyday questions' reach through however generic it sounds.
 Everyday questions near a plugin are dropped when the fit is made, so a deployment whose plugins
 cover everyday topics keeps them: one is dropped when it is closer to any of a plugin's anchors
 (examples, topics, description and its phrases, knowledge summaries) than the median of that
-plugin's examples to their nearest other example. WEIGHT, the median and GENERIC_KEEP were
-chosen on CLINC150 `val`/`oos_val` (BENCHMARKS.md, "Everyday questions as out-of-scope
-anchors").
+plugin's examples to their nearest other example. WEIGHT, NEAREST, the median and GENERIC_KEEP
+were chosen on CLINC150 `val`/`oos_val` (and `oos_train` for NEAREST) (BENCHMARKS.md,
+"Everyday questions as out-of-scope anchors" and "CLINC150 out-of-scope (session 6)").
 """
 
 from __future__ import annotations
