@@ -108,8 +108,11 @@ def rule(d: dict[str, Any], name: str, keep: float, lam: float = 0.6) -> tuple[f
     return float(right.mean()), float((lowered["o"] < to).mean())
 
 
-def setup(argv: list[str] | None, doc: str) -> tuple[argparse.Namespace, Any, list[Any]]:
-    """The command line shared with routing_lexical_val: (args, CLINC150 data, the draws)."""
+def setup(
+    argv: list[str] | None, doc: str, make: Any = draw
+) -> tuple[argparse.Namespace, Any, list[Any]]:
+    """The command line shared with routing_lexical_val and routing_oos_val: (args, CLINC150
+    data, the draws made by `make`)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--vectors", help="a pickle of {text: MiniLM vector} made earlier")
@@ -121,7 +124,7 @@ def setup(argv: list[str] | None, doc: str) -> tuple[argparse.Namespace, Any, li
     emb = CachedEmbedder(MiniLMEmbedder())
     if args.vectors:
         emb.cache.update(pickle.loads(Path(args.vectors).read_bytes()))
-    return args, data, [draw(emb, data, domains, s) for s in range(args.seeds)]
+    return args, data, [make(emb, data, domains, s) for s in range(args.seeds)]
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -92,6 +92,25 @@ def test_a_question_close_to_everyday_ones_and_far_from_plugins_is_rejected(
     assert route.mode == "coordinator" and not route.plugins
 
 
+def test_requests_to_an_assistant_that_no_plugin_serves_are_rejected(
+    minilm: MiniLMEmbedder, cache: Path
+) -> None:
+    # Session 6 added requests people make of an assistant (tickets, local shops, …) to the
+    # everyday questions; before, these two were routed to travel ("tomorrow night", "near
+    # my house" read like trips). Neither sentence is in generic_questions.txt.
+    calib = routing_fit.auto_fit(PLUGINS, minilm, cache=cache)
+    router = routing_fit.build(PLUGINS, minilm, calib, {}, cache)
+    asked = [
+        "can you get me seats for the hockey game tomorrow night",
+        "is the chemist near my house open this evening",
+        "Is my flight to Rome on time?",
+        "I can't find my credit card anywhere",
+    ]
+    assert not set(asked) & set(routing_generic.questions())
+    got = routing_fit.decisions(router, minilm.embed(asked), asked)
+    assert got == [None, None, "travel", "bank"]
+
+
 def test_everyday_questions_near_a_plugin_are_dropped_and_its_examples_still_route(
     minilm: MiniLMEmbedder, cache: Path
 ) -> None:

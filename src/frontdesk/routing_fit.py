@@ -45,7 +45,7 @@ from frontdesk.routing_generic import GenericAnchors
 AUTO_KEEP = 0.96  # share of leave-one-out examples kept routed (chosen on CLINC150 val)
 GENERIC_AUTO_KEEP = 0.97  # the same with everyday questions and the lexical signal (val)
 MIN_GENERIC = 20  # fewer everyday questions left after dropping: none used
-FIT_VERSION = "3"  # an automatic fit made by older code is made again
+FIT_VERSION = "4"  # an automatic fit made by older code is made again
 MIN_AUTO = 20  # fewer in-scope scores than this: default thresholds
 MIN_LABELS = 10
 HELD_OUT = 0.3
