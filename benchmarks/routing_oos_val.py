@@ -227,14 +227,69 @@ def run(d: dict[str, Any], v: Variant) -> dict[str, list[float]]:
     return figs
 
 
+# --- how `reject` is placed (session 7) ------------------------------------------------------
+
+RULES: list[tuple[str, float]] = [("keep", k) for k in (0.96, 0.97, 0.98)]
+RULES += [("between", b) for b in (0.15, 0.18, 0.2, 0.22, 0.25)]
+
+
+def threshold_rule(d: dict[str, Any], rule: str, x: float) -> dict[str, float]:
+    """The product's fit (routing_fit._fit_generic) with `reject` placed by `rule`: "keep" the
+    share x of the examples (session 6), or x of the way "between" the kept everyday questions'
+    mean lowered score and the examples' (routing_generic.threshold; session 7). Per draw:
+    `val` right, `oos_val` / `oos_train` rejected, the share of the examples kept."""
+    mask = d["gen_kept"]
+    g = GenericAnchors(d["gen_v"][mask])
+    lowered = d["ex_scores"].max(1) - g.weight * g.closeness(d["ex_v"])
+    everyday = d["gen_scores"][mask].max(1)
+    if rule == "keep":
+        t = float(np.quantile(lowered, 1 - x))
+    else:
+        between, routing_generic.BETWEEN = routing_generic.BETWEEN, x
+        try:
+            t = routing_generic.threshold(lowered, everyday - g.weight * g.own_closeness())
+        finally:
+            routing_generic.BETWEEN = between
+    g.cap = float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - t
+    sc = {s: d[f"{s}_scores"].max(1) - g.shift(d[f"{s}_v"]) for s in SETS}
+    ok = d["val_scores"].argmax(1) == d["gold"]
+    return {
+        "val": float((ok & (sc["val"] >= t)).mean()),
+        "oos_val": float((sc["oos_val"] < t).mean()),
+        "oos_train": float((sc["oos_train"] < t).mean()),
+        "examples_kept": float((lowered >= t).mean()),
+    }
+
+
+def rules_table(draws: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
+    """Every rule of RULES on every draw: mean ± standard deviation across draws, and the
+    lowest draw (the spread between draws is what a user with one draw meets)."""
+    out, rows = {}, []
+    for rule, x in RULES:
+        per = [threshold_rule(d, rule, x) for d in draws]
+        label = f"keep {x:.0%} of the examples" if rule == "keep" else f"between, {x}"
+        out[label] = per
+        a = {k: np.array([p[k] for p in per]) for k in per[0]}
+        both = (a["oos_val"] + a["oos_train"]) / 2
+        cells = [f"{v.mean():.1%} ± {v.std():.1%} (min {v.min():.1%})" for v in (a["val"], both)]
+        cells.insert(1, f"{a['oos_val'].mean():.1%} / {a['oos_train'].mean():.1%}")
+        kept = a["examples_kept"]
+        rows.append([label, *cells, f"{kept.min():.1%}–{kept.max():.1%}"])
+    heads = ["`reject`", "val right", "oos_val / oos_train rejected", "both rejected"]
+    return out, table([*heads, "examples kept"], rows)
+
+
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     args, _, draws = setup(argv, __doc__, draw)
+    rules, text = rules_table(draws)
+    print(text, flush=True)
     out: dict[str, Any] = {
         "machine": machine(),
         "everyday": len(routing_generic.questions()),
         "kept": [int(d["gen_kept"].sum()) for d in draws],
         "kept_session4": [int(d["gen_kept"][:SESSION4].sum()) for d in draws],
         "variants": {},
+        "rules": rules,
     }
     rows = []
     for v in VARIANTS:

@@ -151,3 +151,18 @@ def test_shipped_vectors_are_minilm_vectors_of_the_current_questions(
     sample = [0, len(texts) // 2, len(texts) - 1]
     fresh = minilm.embed([texts[i] for i in sample])
     assert np.all(np.sum(fresh * shipped[sample], axis=1) > 0.999)  # float16, renormalised
+
+
+def test_reject_is_placed_between_everyday_questions_and_examples() -> None:
+    # The examples' leave-one-out scores: three odd examples, unlike the rest, score 0. A 3%
+    # quantile (session 6's rule) would rest on them and let every question through.
+    examples = np.r_[np.full(97, 0.5), np.zeros(3)]
+    everyday = np.full(50, -0.1)
+    t = routing_generic.threshold(examples, everyday)
+    mean = everyday.mean() + routing_generic.BETWEEN * (examples.mean() - everyday.mean())
+    assert t == pytest.approx(mean)
+    assert (examples >= t).mean() == 0.97
+    # never fewer than 90% nor more than 99% of the examples kept routed
+    assert (examples >= routing_generic.threshold(examples, np.full(50, 0.9))).mean() >= 0.90
+    low = routing_generic.threshold(np.linspace(0, 1, 101), np.full(50, -5.0))
+    assert low == pytest.approx(0.01)

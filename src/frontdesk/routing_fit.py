@@ -11,9 +11,10 @@ are fitted from the plugins' own material and saved:
   near a plugin are dropped, and a question's closeness to the rest lowers its scores;
 - the character n-gram similarity of a question to each plugin's anchor texts is added to the
   embedding similarity (routing_lexical.py);
-- `reject` keeps 97% of the examples routed when each is scored leave-one-out (its own anchor
-  left out) with everyday questions, 96% without them: quantiles chosen on CLINC150 `val` (see
-  BENCHMARKS.md), never on `test`;
+- `reject`, with everyday questions, sits between their mean score and the mean of the
+  examples scored leave-one-out (its own anchor left out), keeping 90-99% of the examples
+  (routing_generic.threshold); without them it keeps 96% of the examples: chosen on CLINC150
+  `val` (see BENCHMARKS.md), never on `test`;
 - examples whose leave-one-out best plugin is another plugin are the overlap report: which
   plugins confuse each other, on which examples.
 
@@ -43,9 +44,8 @@ from frontdesk.router import SHARPNESS, Router, Thresholds
 from frontdesk.routing_generic import GenericAnchors
 
 AUTO_KEEP = 0.96  # share of leave-one-out examples kept routed (chosen on CLINC150 val)
-GENERIC_AUTO_KEEP = 0.97  # the same with everyday questions and the lexical signal (val)
 MIN_GENERIC = 20  # fewer everyday questions left after dropping: none used
-FIT_VERSION = "4"  # an automatic fit made by older code is made again
+FIT_VERSION = "5"  # an automatic fit made by older code is made again
 MIN_AUTO = 20  # fewer in-scope scores than this: default thresholds
 MIN_LABELS = 10
 HELD_OUT = 0.3
@@ -185,11 +185,11 @@ def _fit_generic(
     ]
     ex_vecs = router._anchors[rows]
     lowered = best - generic.weight * generic.closeness(ex_vecs)
-    reject = float(np.quantile(lowered, 1 - GENERIC_AUTO_KEEP))
-    # A question scoring above nearly all everyday questions is let through however close it
-    # is to them: the shift is capped so that such a score still reaches `reject`.
     kept_texts = [texts[i] for i in np.flatnonzero(keep)]
     everyday = (router.index.similarities(vecs[keep]) + router.boost(kept_texts)).max(1)
+    reject = routing_generic.threshold(lowered, everyday - generic.weight * generic.own_closeness())
+    # A question scoring above nearly all everyday questions is let through however close it
+    # is to them: the shift is capped so that such a score still reaches `reject`.
     generic.cap = float(np.quantile(everyday, routing_generic.GENERIC_KEEP)) - reject
     if generic.cap <= 0:  # everyday questions score too low to matter: the plain fit applies
         return None
