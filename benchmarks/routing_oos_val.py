@@ -15,6 +15,9 @@ the 200 whose plain best score (MiniLM + lexical) is highest, the ones nearest t
 
 - everyday questions: session 4's list (the first 334 lines of generic_questions.txt) or the
   whole shipped file; k = how many nearest everyday questions generic(q) averages; λ = WEIGHT;
+- where `reject` is placed (session 7, printed first, with the spread across draws: run it
+  with --seeds 30): a share of the examples kept (session 6: 97%), or a fraction of the way
+  from the kept everyday questions' mean lowered score to the examples' (kept: 0.2);
 - added terms (tried, not kept): ν × the best plugin's nearest single anchor; − μ × the share
   of everyday questions among the 10 nearest texts (anchors and kept everyday questions); ν ×
   the margin to the second plugin; ν × a logistic regression "plugin anchors vs kept everyday
