@@ -16,9 +16,10 @@ everyday questions' reach through however generic it sounds.
 Everyday questions near a plugin are dropped when the fit is made, so a deployment whose plugins
 cover everyday topics keeps them: one is dropped when it is closer to any of a plugin's anchors
 (examples, topics, description and its phrases, knowledge summaries) than the median of that
-plugin's examples to their nearest other example. WEIGHT, NEAREST, the median and GENERIC_KEEP
-were chosen on CLINC150 `val`/`oos_val` (and `oos_train` for NEAREST) (BENCHMARKS.md,
-"Everyday questions as out-of-scope anchors" and "CLINC150 out-of-scope (session 6)").
+plugin's examples to their nearest other example. The kept ones also place `reject` (see
+threshold()). WEIGHT, NEAREST, the median, GENERIC_KEEP and BETWEEN were chosen on CLINC150
+`val`/`oos_val` (and `oos_train` for NEAREST and BETWEEN) (BENCHMARKS.md, "Everyday questions
+as out-of-scope anchors" and "CLINC150 out-of-scope (session 6)" and "(session 7)").
 """
 
 from __future__ import annotations
