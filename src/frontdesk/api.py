@@ -25,7 +25,13 @@ from frontdesk.admission import Busy, Ticket
 from frontdesk.auth import caller_of
 from frontdesk.engine import Engine, Event
 from frontdesk.errors import FrontdeskError, InputError, NotFoundError
-from frontdesk.openai_params import ParamError, check_parameters, check_roles, generation
+from frontdesk.openai_params import (
+    ParamError,
+    check_content,
+    check_parameters,
+    check_roles,
+    generation,
+)
 from frontdesk.request_log import note, request_id
 
 log = logging.getLogger("frontdesk.api")
@@ -224,6 +230,7 @@ def build_api(engine: Engine) -> APIRouter:
         try:
             check_parameters(body.model_extra or {})
             check_roles([m.role for m in body.messages])
+            check_content([m.content for m in body.messages])
             options = generation(
                 body.max_tokens,
                 body.max_completion_tokens,
