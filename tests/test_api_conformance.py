@@ -184,6 +184,20 @@ def test_non_text_content_parts_are_refused_by_name(served: tuple[ThreadServer, 
     assert resp.status_code == 200 and "minutes" in resp.json()["choices"][0]["message"]["content"]
 
 
+def test_metadata_that_is_not_a_string_is_a_400(served: tuple[ThreadServer, Engine]) -> None:
+    """`metadata: {"thread_id": 5}` was a 500 (the engine matched an int against its pattern)."""
+    srv, _ = served
+    messages = [{"role": "user", "content": STEAK}]
+    for key, value in (("thread_id", 5), ("thread_id", ["a"]), ("document", {"x": 1})):
+        for stream in (False, True):
+            body = {"model": "frontdesk/kitchen", "messages": messages, "stream": stream}
+            resp = _post(srv, {**body, "metadata": {key: value}})
+            assert resp.status_code == 400, (key, stream, resp.text)
+            assert resp.json()["error"]["param"] == f"metadata.{key}"
+    resp = _post(srv, {"model": "frontdesk", "messages": messages, "metadata": {"thread_id": "t5"}})
+    assert resp.status_code == 200 and resp.json()["frontdesk"]["thread_id"] == "t5"
+
+
 def test_unknown_routes_and_methods_under_v1_in_openai_shape(
     served: tuple[ThreadServer, Engine],
 ) -> None:

@@ -31,6 +31,7 @@ from frontdesk.openai_params import (
     check_parameters,
     check_roles,
     generation,
+    metadata_text,
 )
 from frontdesk.request_log import note, request_id
 
@@ -231,6 +232,8 @@ def build_api(engine: Engine) -> APIRouter:
             check_parameters(body.model_extra or {})
             check_roles([m.role for m in body.messages])
             check_content([m.content for m in body.messages])
+            meta_thread = metadata_text(body.metadata, "thread_id")
+            document = metadata_text(body.metadata, "document")
             options = generation(
                 body.max_tokens,
                 body.max_completion_tokens,
@@ -253,9 +256,8 @@ def build_api(engine: Engine) -> APIRouter:
             question = engine.check_question(body.messages[-1].text())
         except FrontdeskError as exc:
             raise _from_engine_error(exc) from exc
-        thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
+        thread = request.headers.get(THREAD_HEADER) or meta_thread
         owner = caller_of(request).owner
-        document = (body.metadata or {}).get("document")
         try:  # here, so a streamed request for another's thread is a 404, not an SSE error
             if thread:
                 engine.check_thread(str(thread), owner)

@@ -92,6 +92,14 @@ def check_content(contents: Sequence[Any]) -> None:
                 )
 
 
+def metadata_text(metadata: Mapping[str, Any] | None, key: str) -> str | None:
+    """A string field of the request's `metadata` (thread_id, document), or None if absent."""
+    value = (metadata or {}).get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ParamError(f"metadata.{key} must be a string", f"metadata.{key}", "invalid_value")
+
+
 def stop_sequences(stop: str | Sequence[str] | None) -> tuple[str, ...]:
     if stop is None:
         return ()
