@@ -198,6 +198,15 @@ def test_metadata_that_is_not_a_string_is_a_400(served: tuple[ThreadServer, Engi
     assert resp.status_code == 200 and resp.json()["frontdesk"]["thread_id"] == "t5"
 
 
+def test_stats_scope_is_all_or_start(served: tuple[ThreadServer, Engine]) -> None:
+    """`/v1/stats?scope=statr` (a typo) answered the all-history figures as if asked for them."""
+    srv, _ = served
+    for scope in ("all", "start"):
+        assert httpx.get(f"{srv.url}/v1/stats", params={"scope": scope}).status_code == 200
+    resp = httpx.get(f"{srv.url}/v1/stats", params={"scope": "statr"})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "scope", resp.text
+
+
 def test_unknown_routes_and_methods_under_v1_in_openai_shape(
     served: tuple[ThreadServer, Engine],
 ) -> None:

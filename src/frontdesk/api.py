@@ -338,6 +338,14 @@ def build_api(engine: Engine) -> APIRouter:
     async def stats(scope: str = "all") -> dict[str, Any]:
         """The Stats tab's figures: over the whole (shared) history, or scope=start: since this
         server started."""
+        if scope not in ("all", "start"):
+            raise APIError(
+                400,
+                f"scope must be 'all' or 'start', not '{scope}'",
+                "invalid_request_error",
+                "invalid_value",
+                param="scope",
+            )
         return await asyncio.to_thread(engine.stats, scope == "start")
 
     @router.get("/v1/threads")
