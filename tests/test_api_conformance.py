@@ -166,6 +166,47 @@ def test_unknown_roles_are_refused(
     assert error["code"] == code
 
 
+def test_non_text_content_parts_are_refused_by_name(served: tuple[ThreadServer, Engine]) -> None:
+    """An image beside the question was dropped silently (or, alone, called an empty question)."""
+    srv, _ = served
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
+    for content in ([image], [{"type": "text", "text": "What is in this picture?"}, image]):
+        resp = _post(
+            srv, {"model": "frontdesk", "messages": [{"role": "user", "content": content}]}
+        )
+        assert resp.status_code == 400, resp.text
+        error = resp.json()["error"]
+        assert "'image_url'" in error["message"] and error["param"].startswith(
+            "messages[0].content["
+        )
+    text = [{"type": "text", "text": STEAK}]
+    resp = _post(srv, {"model": "frontdesk", "messages": [{"role": "user", "content": text}]})
+    assert resp.status_code == 200 and "minutes" in resp.json()["choices"][0]["message"]["content"]
+
+
+def test_metadata_that_is_not_a_string_is_a_400(served: tuple[ThreadServer, Engine]) -> None:
+    """`metadata: {"thread_id": 5}` was a 500 (the engine matched an int against its pattern)."""
+    srv, _ = served
+    messages = [{"role": "user", "content": STEAK}]
+    for key, value in (("thread_id", 5), ("thread_id", ["a"]), ("document", {"x": 1})):
+        for stream in (False, True):
+            body = {"model": "frontdesk/kitchen", "messages": messages, "stream": stream}
+            resp = _post(srv, {**body, "metadata": {key: value}})
+            assert resp.status_code == 400, (key, stream, resp.text)
+            assert resp.json()["error"]["param"] == f"metadata.{key}"
+    resp = _post(srv, {"model": "frontdesk", "messages": messages, "metadata": {"thread_id": "t5"}})
+    assert resp.status_code == 200 and resp.json()["frontdesk"]["thread_id"] == "t5"
+
+
+def test_stats_scope_is_all_or_start(served: tuple[ThreadServer, Engine]) -> None:
+    """`/v1/stats?scope=statr` (a typo) answered the all-history figures as if asked for them."""
+    srv, _ = served
+    for scope in ("all", "start"):
+        assert httpx.get(f"{srv.url}/v1/stats", params={"scope": scope}).status_code == 200
+    resp = httpx.get(f"{srv.url}/v1/stats", params={"scope": "statr"})
+    assert resp.status_code == 400 and resp.json()["error"]["param"] == "scope", resp.text
+
+
 def test_unknown_routes_and_methods_under_v1_in_openai_shape(
     served: tuple[ThreadServer, Engine],
 ) -> None:
@@ -220,3 +261,43 @@ def test_non_streamed_client_that_hangs_up_stops_generation_and_stores_nothing(
     assert 0 < abandoned < 40, abandoned  # the abandoned answer stopped early
     assert eng.history("hung-up") == []
     assert all(a.get("thread_id") != "hung-up" for a in eng.log.answers(0.0))
+
+
+def test_limits_hold_for_a_specialist_answer_quoted_from_its_evidence(
+    client: openai.OpenAI,
+) -> None:
+    """A specialist whose phrasing is cut (or stopped) falls back to quoting its evidence: the
+    client's `stop` and `max_tokens` must still hold for the text it gets back."""
+    full = client.chat.completions.create(
+        model="frontdesk/kitchen", messages=[{"role": "user", "content": STEAK}]
+    )
+    whole = full.choices[0].message.content or ""
+    assert "minutes" in whole, whole
+    stopped = client.chat.completions.create(
+        model="frontdesk/kitchen", stop=["minutes"], messages=[{"role": "user", "content": STEAK}]
+    )
+    text = stopped.choices[0].message.content or ""
+    assert "minutes" not in text and "steak for eight" in text, text
+    assert stopped.choices[0].finish_reason == "stop"
+    for stream in (False, True):
+        if stream:
+            chunks = list(
+                client.chat.completions.create(
+                    model="frontdesk/kitchen",
+                    max_tokens=4,
+                    stream=True,
+                    messages=[{"role": "user", "content": STEAK}],
+                )
+            )
+            final = [c for c in chunks if c.model_extra and c.model_extra.get("frontdesk")]
+            text = final[-1].model_extra["frontdesk"]["answer"]  # type: ignore[index]
+            finish = [c.choices[0].finish_reason for c in chunks if c.choices][-1]
+        else:
+            cut = client.chat.completions.create(
+                model="frontdesk/kitchen",
+                max_tokens=4,
+                messages=[{"role": "user", "content": STEAK}],
+            )
+            text, finish = cut.choices[0].message.content or "", cut.choices[0].finish_reason
+        assert text and len(text.split()) <= 4 and "steak" in whole, (stream, text)
+        assert finish == "length", stream

@@ -130,6 +130,31 @@ def test_eval_cli_json_and_bad_lines(
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"question": "x", "plugin": null, "answers": []}\n{"answers": []}\n')
     assert cli.main(["eval", str(bad)]) == InputError.exit_code
-    assert f"{bad}:2: not an eval line" in capsys.readouterr().err
+    assert f"{bad}:2: not an eval line (no field 'question')" in capsys.readouterr().err
     with pytest.raises(InputError, match="needs its 'plugin'"):
         load_cases(_write(tmp_path, [{"question": "q", "answers": [], "document": "a.md"}]))
+
+
+def test_eval_refuses_an_unknown_plugin_or_document_before_asking_anything(
+    scripted: Engine,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A typo on the last line of a long eval file ended the run there, after every question
+    before it had been answered, with an error naming neither the file nor the line."""
+    monkeypatch.setattr(cli, "_engine", lambda: scripted)
+    asked = len(FakeChatModel.calls)
+    for bad, said in (
+        ({"question": "q", "plugin": "kitchn", "answers": []}, "unknown plugin 'kitchn'"),
+        (
+            {"question": "q", "plugin": "garden", "answers": [], "document": "nope.md"},
+            "no document 'nope.md'",
+        ),
+    ):
+        path = _write(tmp_path, [*LINES[:2], bad])
+        assert cli.main(["eval", str(path)]) == InputError.exit_code
+        err = capsys.readouterr().err.strip()
+        assert err.startswith(f"frontdesk: error: {path}:3: ") and said in err, err
+        assert len(err.splitlines()) == 1
+    assert len(FakeChatModel.calls) == asked, "questions were answered before the bad line"

@@ -47,6 +47,25 @@ def test_every_problem_of_a_file_is_reported_at_once(run, tmp_path: Path) -> Non
     assert len(err.strip().splitlines()) == 6
 
 
+def test_a_missing_knowledge_path_is_reported_beside_the_field_errors(run, tmp_path: Path) -> None:
+    """Found as a plugin author: with a field error in the manifest, the missing knowledge
+    folder was only reported once the field was fixed — one more round trip."""
+    folder = tmp_path / "bad"
+    folder.mkdir()
+    (folder / "plugin.toml").write_text(
+        'name = "bad"\ndescription = "Fine words."\nexamples = "not a list"\n'
+        '[knowledge]\npaths = ["docs", "../elsewhere/*.md"]\n'
+    )
+    code, _, err = run("plugin", "check", str(folder))
+    assert code == 2
+    assert "field 'examples'" in err
+    assert "knowledge path 'docs'" in err and "knowledge path '../elsewhere/*.md'" in err, err
+    assert len(err.strip().splitlines()) == 3
+    (folder / "docs").mkdir()  # a path that exists is not reported
+    code, _, err = run("plugin", "check", str(folder))
+    assert "'docs'" not in err and len(err.strip().splitlines()) == 2, err
+
+
 def test_duplicate_name_is_found_when_checking_one_folder(run, make_settings, tmp_path) -> None:
     # `kitchen` already exists on the plugin path (conftest); a second one elsewhere clashes.
     other = write_plugin(

@@ -12,7 +12,9 @@ import pytest
 
 from frontdesk import cli
 from frontdesk.engine import Engine
+from frontdesk.errors import InputError
 from frontdesk.reload import PluginWatcher, reload_plugins, signature
+from frontdesk.reload_client import request_reload
 from frontdesk.server import build_app
 from frontdesk.settings import Settings
 from frontdesk.testing import HashEmbedder
@@ -184,3 +186,13 @@ def test_a_package_installed_while_running_is_found_by_reload(
         assert answer.route["plugins"][0]["name"] == "tea" and "80 degrees" in answer.answer
     finally:
         sys.modules.pop("fd_tea", None)
+
+
+@pytest.mark.parametrize("url", ["notaurl", "127.0.0.1:7860", "ftp://127.0.0.1:7860", "http://"])
+def test_reload_with_a_malformed_url_is_bad_input(
+    url: str, make_settings: Callable[..., Settings]
+) -> None:
+    """Found as a user: `--url notaurl` said no server answered there (exit 3, "is it
+    running?") when the URL itself was wrong."""
+    with pytest.raises(InputError, match=r"--url .* is not an http\(s\) URL"):
+        request_reload(url, make_settings())

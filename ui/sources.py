@@ -45,12 +45,14 @@ def _pdf_pages(path: Path) -> list[str]:
 
 def _marked(text: str, snippet: str) -> tuple[str, bool]:
     """The text, escaped, with the first occurrence of the snippet inside <mark>."""
-    needle = snippet[:-3].rstrip() if snippet.endswith("...") else snippet
+    cut = snippet.endswith("...")
+    needle = snippet[:-3].rstrip() if cut else snippet
     words = needle.split()
     if not words:
         return html.escape(text), False
-    # Whitespace may differ between the stored chunk and the file: match word by word.
-    pattern = re.compile(r"\s+".join(re.escape(w) for w in words))
+    # Whitespace may differ between the stored chunk and the file: match word by word. A cut
+    # snippet may end inside a word ("lose it..." for "lose its"): mark that word whole.
+    pattern = re.compile(r"\s+".join(re.escape(w) for w in words) + (r"\S*" if cut else ""))
     found = pattern.search(text)
     if not found:
         return html.escape(text), False

@@ -25,7 +25,14 @@ from frontdesk.admission import Busy, Ticket
 from frontdesk.auth import caller_of
 from frontdesk.engine import Engine, Event
 from frontdesk.errors import FrontdeskError, InputError, NotFoundError
-from frontdesk.openai_params import ParamError, check_parameters, check_roles, generation
+from frontdesk.openai_params import (
+    ParamError,
+    check_content,
+    check_parameters,
+    check_roles,
+    generation,
+    metadata_text,
+)
 from frontdesk.request_log import note, request_id
 
 log = logging.getLogger("frontdesk.api")
@@ -224,6 +231,9 @@ def build_api(engine: Engine) -> APIRouter:
         try:
             check_parameters(body.model_extra or {})
             check_roles([m.role for m in body.messages])
+            check_content([m.content for m in body.messages])
+            meta_thread = metadata_text(body.metadata, "thread_id")
+            document = metadata_text(body.metadata, "document")
             options = generation(
                 body.max_tokens,
                 body.max_completion_tokens,
@@ -246,9 +256,8 @@ def build_api(engine: Engine) -> APIRouter:
             question = engine.check_question(body.messages[-1].text())
         except FrontdeskError as exc:
             raise _from_engine_error(exc) from exc
-        thread = request.headers.get(THREAD_HEADER) or (body.metadata or {}).get("thread_id")
+        thread = request.headers.get(THREAD_HEADER) or meta_thread
         owner = caller_of(request).owner
-        document = (body.metadata or {}).get("document")
         try:  # here, so a streamed request for another's thread is a 404, not an SSE error
             if thread:
                 engine.check_thread(str(thread), owner)
@@ -329,6 +338,14 @@ def build_api(engine: Engine) -> APIRouter:
     async def stats(scope: str = "all") -> dict[str, Any]:
         """The Stats tab's figures: over the whole (shared) history, or scope=start: since this
         server started."""
+        if scope not in ("all", "start"):
+            raise APIError(
+                400,
+                f"scope must be 'all' or 'start', not '{scope}'",
+                "invalid_request_error",
+                "invalid_value",
+                param="scope",
+            )
         return await asyncio.to_thread(engine.stats, scope == "start")
 
     @router.get("/v1/threads")

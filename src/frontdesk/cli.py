@@ -234,12 +234,13 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from frontdesk.evaluate import format_report, load_cases, report, run_eval
+    from frontdesk.evaluate import check_cases, format_report, load_cases, report, run_eval
 
     if not 1 <= args.k <= 100:
         raise InputError(f"--k must be between 1 and 100, not {args.k}")
     cases = load_cases(Path(args.file))
     engine = _engine()
+    check_cases(engine, cases, Path(args.file))
     bar = _progress_bar()
     results = run_eval(
         engine,

@@ -15,6 +15,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage, HumanMessage
 
 from frontdesk.admission import Admission
+from frontdesk.client_limits import TokenCounter, estimate_tokens, limit_answer
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import (
     BackendError,
@@ -214,6 +215,17 @@ class Engine:
             return load_chat_model(spec, options)
         except (ValueError, FileNotFoundError) as exc:
             raise BackendError(f"model {spec}: {exc}") from exc
+
+    def _token_counter(self) -> TokenCounter:
+        """Tokens of an answer for a client's `max_tokens`: the coordinator's own tokenizer
+        when it has one (the bundled model), else the conservative estimate."""
+        try:
+            counter = getattr(
+                self.chat_model(self.settings.coordinator_model), "count_tokens", None
+            )
+        except BackendError:
+            counter = None
+        return counter if callable(counter) else estimate_tokens
 
     def reload_plugins(self, ingest: bool = False) -> dict[str, Any]:
         """Discover plugins again (after adding a folder or fixing a manifest); see reload.py."""
@@ -436,8 +448,12 @@ class Engine:
         usage = summarize_usage(values.get("usage") or [])
         route = dict(values["route"])
         route["mode"], route["reason"] = values.get("mode", route["mode"]), values.get("reason", "")
+        text, cut = values.get("answer", ""), False
+        if generation is not None and text.strip() != shown_text.strip():
+            # Not the streamed model text, which the limits already bound (see client_limits).
+            text, cut = limit_answer(text, generation, self._token_counter())
         answer = Answer(
-            answer=values.get("answer", ""),
+            answer=text,
             route=route,
             citations=values.get("citations") or [],
             usage=usage,
@@ -445,7 +461,9 @@ class Engine:
             reached_coordinator=any(set(u["roles"]) & COORDINATOR_ROLES for u in usage),
             seconds=time.perf_counter() - started,
             consults=values.get("consults") or [],
-            finish_reason=answer_finish(values.get("usage") or [], route["mode"]),
+            finish_reason="length"
+            if cut
+            else answer_finish(values.get("usage") or [], route["mode"]),
         )
         result = answer.as_dict()
         result["answer_id"] = answer_id

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from frontdesk.declines import is_decline
-from frontdesk.errors import InputError
+from frontdesk.errors import FrontdeskError, InputError
 from frontdesk.stats import percentile
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -77,6 +77,7 @@ class Case:
     answers: list[str]
     thread: str | None = None
     document: str | None = None
+    line: int = field(default=0, compare=False)  # where it is in its file, for errors
 
 
 @dataclass
@@ -114,20 +115,36 @@ def load_cases(path: Path) -> list[Case]:
                 answers=[str(a) for a in answers],
                 thread=None if row.get("thread") is None else str(row["thread"]),
                 document=row.get("document"),
+                line=n,
             )
             if not isinstance(answers, list) or not case.question.strip():
                 raise ValueError("'answers' must be a list and 'question' non-empty")
             if case.document is not None and not case.plugin:
                 raise ValueError("a line with 'document' needs its 'plugin'")
         except (json.JSONDecodeError, KeyError, ValueError, AttributeError, TypeError) as exc:
+            why = f"no field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise InputError(
-                f"{path}:{n}: not an eval line ({exc}); expected "
+                f"{path}:{n}: not an eval line ({why}); expected "
                 '{"question": ..., "plugin": name or null, "answers": [...]}'
             ) from None
         cases.append(case)
     if not cases:
         raise InputError(f"{path}: no questions")
     return cases
+
+
+def check_cases(engine: Any, cases: list[Case], path: Path) -> None:
+    """InputError at the first line naming a plugin or document that does not exist, before
+    any question is asked (a typo would otherwise count as a routing miss, or end the run
+    there)."""
+    for case in cases:
+        try:
+            if case.plugin is not None:
+                engine.plugin_set.get(case.plugin)
+            if case.document is not None:
+                engine.check_document(case.plugin, case.document)
+        except FrontdeskError as exc:
+            raise InputError(f"{path}:{case.line}: {exc}") from None
 
 
 def run_eval(

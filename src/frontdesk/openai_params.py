@@ -76,6 +76,30 @@ def check_roles(roles: Sequence[str]) -> None:
         raise ParamError(why, f"messages[{i}].role", "invalid_role")
 
 
+def check_content(contents: Sequence[Any]) -> None:
+    """Refuse message parts other than text (images, audio, files): answered as if the part
+    were not there, the question would lose what the client sent."""
+    for i, content in enumerate(contents):
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            kind = part.get("type") if isinstance(part, Mapping) else None
+            if kind != "text":
+                raise ParamError(
+                    f"content part type '{kind}' is not supported: frontdesk reads text only",
+                    f"messages[{i}].content[{j}].type",
+                    "invalid_content",
+                )
+
+
+def metadata_text(metadata: Mapping[str, Any] | None, key: str) -> str | None:
+    """A string field of the request's `metadata` (thread_id, document), or None if absent."""
+    value = (metadata or {}).get(key)
+    if value is None or isinstance(value, str):
+        return value
+    raise ParamError(f"metadata.{key} must be a string", f"metadata.{key}", "invalid_value")
+
+
 def stop_sequences(stop: str | Sequence[str] | None) -> tuple[str, ...]:
     if stop is None:
         return ()

@@ -9,6 +9,7 @@ knowledge paths that are missing or hold nothing readable. Warnings (exit 0): te
 
 from __future__ import annotations
 
+import glob
 import os
 import tomllib
 from dataclasses import dataclass, field
@@ -77,7 +78,28 @@ def broken_manifest_problems(manifest: Path) -> list[str]:
             pass
     if isinstance(variable, str):
         problems.append(api_key_problem(manifest, variable))
+    problems.extend(missing_knowledge(manifest, raw.get("knowledge")))
     return [str(p) for p in problems if p is not None]
+
+
+def missing_knowledge(manifest: Path, knowledge: object) -> list[ManifestError]:
+    """Knowledge paths naming nothing, resolved as discovery resolves them (plugins.py)."""
+    paths = knowledge.get("paths") if isinstance(knowledge, dict) else None
+    if not isinstance(paths, list):
+        return []  # absent or malformed: a field error already says so
+    missing = []
+    for pattern in (p for p in paths if isinstance(p, str)):
+        given = Path(pattern).expanduser()
+        full = given if given.is_absolute() else manifest.parent.resolve() / pattern
+        if not glob.glob(str(full), recursive=True):
+            missing.append(
+                ManifestError(
+                    manifest,
+                    "knowledge.paths",
+                    f"knowledge path '{pattern}' does not exist; create it or fix the path",
+                )
+            )
+    return missing
 
 
 def placeholder_warnings(plugin: Plugin, files: list[Path]) -> list[str]:

@@ -7,6 +7,7 @@ a command-line argument, which other users of the machine could read).
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from frontdesk.errors import BackendError, FrontdeskError, InputError
 from frontdesk.settings import Settings
@@ -16,6 +17,12 @@ def request_reload(url: str, settings: Settings, ingest: bool = True) -> dict[st
     """POST /v1/admin/reload; the report plus `lines` to print. Errors are one line each."""
     import httpx
 
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InputError(
+            f"--url {url!r} is not an http(s) URL; give the server's address, e.g. "
+            "http://127.0.0.1:7860"
+        )
     keys = [k.strip() for k in settings.api_keys.split(",") if k.strip()]
     headers = {"Authorization": f"Bearer {keys[0]}"} if keys else {}
     target = url.rstrip("/") + "/v1/admin/reload"

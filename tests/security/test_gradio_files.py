@@ -70,3 +70,28 @@ def test_upload_cannot_copy_server_files_into_a_plugin(server: Any, tmp_path: Pa
     assert planted.name not in {
         h.source_name for h in server.engine.search("vault code", "kitchen")
     }
+
+
+def test_upload_names_cannot_climb_out_of_the_cache_or_the_plugin(
+    server: Any, tmp_path: Path
+) -> None:
+    """Tried as an attacker on a real serve (session 7): a multipart file name with ../ or an
+    absolute path, and a FileData whose orig_name climbs, given to do_upload. Both stay put."""
+    outside = tmp_path / "escape"
+    outside.mkdir()
+    knowledge = server.engine.plugins["kitchen"].knowledge_dirs()[0]
+    for name in (f"../../../../..{outside}/a.md", f"{outside}/b.md", "..%2f..%2fc.md"):
+        r = httpx.post(
+            f"{server.url}/gradio_api/upload",
+            files=[("files", (name, b"# Planted\n\nThe code is 4711.\n", "text/markdown"))],
+        )
+        assert r.status_code == 200, r.text
+        cached = Path(r.json()[0])
+        assert "/gradio/" in str(cached) and ".." not in cached.parts, cached
+        data = {**file_data(cached), "orig_name": f"../../../..{outside}/d.md"}
+        gradio_call(server.url, "do_upload", ["kitchen", [data], False])
+    assert list(outside.iterdir()) == []
+    saved = {p.name for p in knowledge.iterdir()}
+    assert not any(".." in n or "/" in n for n in saved), saved
+    # The uploads themselves went through, inside the plugin's folder (the test is not vacuous).
+    assert any("4711" in (knowledge / n).read_text(errors="replace") for n in saved), saved
