@@ -185,7 +185,10 @@ class Selection:
             told = [c for c in keep if instructions.is_instruction(c.sentence)]
             if not told and instructions.is_instruction(self.ranked[0].sentence):
                 told = [self.ranked[0]]
-            keep = told or keep
+            # … of them, not one much less close in meaning than another ("Replace gear
+            # cables …" beside "To adjust cable tension, shift …" for adjusting the tension)
+            closest = max((c.sim for c in told), default=0.0)
+            keep = [c for c in told if c.sim > closest - MEANING_MARGIN] or keep
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
         keep += [c for c in self.alternatives() if c not in keep]
         # "rambling roses": a close sentence naming the kind the question names takes the place

@@ -46,6 +46,7 @@ _FINITE_WORDS = (
 )
 _FINITE = frozenset(_FINITE_WORDS.split(" "))
 _OBJECT_START = _NOT_VERB  # "Cover brassicas with …", "Carry lights you can see …"
+_PURPOSE = re.compile(r"^(?:To|In order to)\s+[^,;:]+,\s+(?P<rest>\w.*)$")
 NEAR = 8  # how far down the ranking an instruction may be found
 
 
@@ -63,6 +64,10 @@ def is_instruction(sentence: str) -> bool:
     """Whether `sentence` is in the imperative ("Squash small colonies …", "Toe the pads in …",
     "Water deeply …"), not a statement about a subject ("Aphids gather …", "Rim brakes squeal …",
     "Clay soil is rich …")."""
+    purpose = _PURPOSE.match(sentence)
+    if purpose:  # "To adjust cable tension, shift to the smallest sprocket, …"
+        rest = purpose.group("rest")
+        return is_instruction(rest[:1].upper() + rest[1:])
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)[:4]
     if len(words) < 2 or not sentence[:1].isupper():
         return False
