@@ -288,3 +288,12 @@ def test_it_after_how_quickly_and_a_passive_is_the_thing_asked_about() -> None:
     )
     assert followup.topic("How long should I rest a steak?") == "a steak"
     assert followup.topic("How deep should garlic be planted?", referent=True) == "garlic"
+
+
+def test_keyword_retrieval_finds_a_verb_by_another_form() -> None:
+    # "How should I store my bike over winter?" → the saddle-height sentence: the notes'
+    # "Storing a bike" section shares no keyword with "store" as written.
+    assert set(tokenize("store stored storing stores")) == {"stor"}
+    assert set(tokenize("merge merged merging")) == {"merg"}
+    # a short word ending so is left alone
+    assert set(tokenize("spring string speed need")) == {"spring", "string", "speed", "need"}
