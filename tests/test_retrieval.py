@@ -34,7 +34,7 @@ GIT_DOCS = {
     "parts.md": "# Spare parts\n\nReplacement chain tensioner bracket, catalogue number 4711, "
     "fits every frame size sold since spring and ships with mounting screws and washers.",
     # (the titles are like "bracket" to the test embedder, not to keywords, which fold a
-    # plural or an -ing: "Brackets" would be "bracket")
+    # plural: "Brackets" would be "bracket")
     "frames.md": "# Bracketry\n\nFrame bracket sizes.",
     "mounts.md": "# Bracketry\n\nBottle bracket mounts.",
 }

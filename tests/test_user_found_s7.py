@@ -290,10 +290,7 @@ def test_it_after_how_quickly_and_a_passive_is_the_thing_asked_about() -> None:
     assert followup.topic("How deep should garlic be planted?", referent=True) == "garlic"
 
 
-def test_keyword_retrieval_finds_a_verb_by_another_form() -> None:
-    # "How should I store my bike over winter?" → the saddle-height sentence: the notes'
-    # "Storing a bike" section shares no keyword with "store" as written.
-    assert set(tokenize("store stored storing stores")) == {"stor"}
-    assert set(tokenize("merge merged merging")) == {"merg"}
-    # a short word ending so is left alone
-    assert set(tokenize("spring string speed need")) == {"spring", "string", "speed", "need"}
+def test_an_option_entry_is_what_to_do() -> None:
+    # man-page dev set: "How do I rename a branch?" lost its option entry ("-m, --move …") to
+    # a sentence in the imperative once how-to questions wanted one.
+    assert instructions.is_instruction("-m, --move Move/rename a branch, together with its config.")

@@ -15,6 +15,7 @@ import dataclasses
 import re
 from typing import TYPE_CHECKING
 
+from frontdesk import options
 from frontdesk.grounding import stems
 from frontdesk.reasons import title_of
 
@@ -64,6 +65,8 @@ def is_instruction(sentence: str) -> bool:
     """Whether `sentence` is in the imperative ("Squash small colonies …", "Toe the pads in …",
     "Water deeply …"), not a statement about a subject ("Aphids gather …", "Rim brakes squeal …",
     "Clay soil is rich …")."""
+    if options.defined(sentence):  # an option entry ("-m, --move Move/rename a branch") is one
+        return True
     purpose = _PURPOSE.match(sentence)
     if purpose:  # "To adjust cable tension, shift to the smallest sprocket, …"
         rest = purpose.group("rest")

@@ -56,20 +56,15 @@ def fold(word: str) -> str:
     """A plain word without its plural's ending, the same for both forms: "tomatoes" and
     "tomato", "cherries" and "cherry", "boxes" and "box" ("When can tomato plants go outside?"
     never matched the notes' "Tomatoes: … plant out after the last frost"). A final "e" goes
-    too, so that "plates"/"plate" and "shoes"/"shoe" agree, and so do "-ing" and "-ed" endings.
-    Flags and joined terms stay whole."""
+    too, so that "plates"/"plate" and "shoes"/"shoe" agree. Flags and joined terms stay whole."""
     if len(word) <= 3 or not word.isalpha():
         return word
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith("s") and not word.endswith(("ss", "us", "is")):
         word = word[:-1]
-    # "storing", "stored", "store" ("How should I store my bike?" and "Storing a bike"); a
-    # short word ("spring", "speed", "need") keeps its ending
-    if word.endswith("ing") and len(word) >= 7:
-        word = word[:-3]
-    elif word.endswith("ed") and not word.endswith("eed") and len(word) >= 6:
-        word = word[:-2]
+    # Not "-ing"/"-ed": "store" then found "Storing a bike" (examples dev +1), but the man-page
+    # dev set lost "restores from a given tree" to it (BENCHMARKS.md, session 7).
     return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
