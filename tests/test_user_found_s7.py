@@ -294,3 +294,19 @@ def test_an_option_entry_is_what_to_do() -> None:
     # man-page dev set: "How do I rename a branch?" lost its option entry ("-m, --move …") to
     # a sentence in the imperative once how-to questions wanted one.
     assert instructions.is_instruction("-m, --move Move/rename a branch, together with its config.")
+
+
+def test_a_measurement_is_no_answer_to_how_often() -> None:
+    # CLI thread: "How do I get rid of slugs?", "How often?" → "Keep beer traps sunk into the
+    # soil with a 1 cm rim.": any number passed for a frequency, "1 cm" too.
+    assert not answering.has_type("frequency", "Beer traps with the rim 1 cm above ground.")
+    assert answering.has_type("frequency", "Two or three evenings after rain remove most.")
+    assert answering.has_type("frequency", "Oil the chain every 150 to 300 km.")
+    assert answering.has_type("frequency", "Water two or three times a week.")
+    facts = [
+        "Go out after dark with a torch and pick them off; two or three evenings after rain "
+        "remove most of the population.",
+        "Beer traps sunk into the soil with the rim 1 cm above ground catch many slugs.",
+    ]
+    verdict = verify("Keep beer traps 1 cm above the ground.", "How often should I do that?", facts)
+    assert verdict.repaired and "two or three evenings" in verdict.answer

@@ -78,6 +78,12 @@ MEASURES = (  # the words of a "what angle/temperature …" question
     "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
 )
 _NAME = re.compile(r"(?<=\w[\s,])[A-Z][a-z]+")
+_COUNT_OF = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|several)"
+    r"(?:\s+(?:or|to)\s+\w+)?\s+(?:times?|evenings?|mornings?|nights?|days?|weeks?|months?|"
+    r"years?|hours?|rides?|km|miles?)\b",
+    re.I,
+)
 _A_UNIT = re.compile(r"\b(?:a|an)\s+(?:second|minute|hour|day|week|month|year|night)\b", re.I)
 _TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n't\b", re.I)
@@ -316,7 +322,8 @@ def has_type(kind: str, sentence: str) -> bool:
 
 def _has_type(kind: str, sentence: str) -> bool:
     if kind == "frequency":  # "once a day", "every week" answer a "how often" as "2 times" does
-        return bool(_FREQUENCY.search(sentence)) or _has_type("number", sentence)
+        # … a count of times or of days, not a measurement ("1 cm above ground")
+        return bool(_FREQUENCY.search(sentence) or _COUNT_OF.search(sentence))
     if kind == "number":  # "for a minute" says how long as "for 1 minute" does
         return bool(_NUMBER.search(sentence) or _A_UNIT.search(sentence)) or bool(
             re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|few)\b", sentence, re.I)
