@@ -33,8 +33,10 @@ GIT_DOCS = {
     "to a valid commit, so commits reachable only from it are lost to later garbage collection.",
     "parts.md": "# Spare parts\n\nReplacement chain tensioner bracket, catalogue number 4711, "
     "fits every frame size sold since spring and ships with mounting screws and washers.",
-    "frames.md": "# Brackets\n\nFrame bracket sizes.",
-    "mounts.md": "# Brackets\n\nBottle bracket mounts.",
+    # (the titles are like "bracket" to the test embedder, not to keywords, which fold a
+    # plural: "Brackets" would be "bracket")
+    "frames.md": "# Bracketry\n\nFrame bracket sizes.",
+    "mounts.md": "# Bracketry\n\nBottle bracket mounts.",
 }
 
 

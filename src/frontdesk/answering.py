@@ -25,6 +25,7 @@ from frontdesk import (
     alternatives,
     compound,
     followup,
+    instructions,
     options,
     reasons,
     reference,
@@ -77,6 +78,14 @@ MEASURES = (  # the words of a "what angle/temperature …" question
     "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
 )
 _NAME = re.compile(r"(?<=\w[\s,])[A-Z][a-z]+")
+_COUNT_OF = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|several)"
+    r"(?:\s+(?:or|to)\s+\w+)?\s+(?:times?|evenings?|mornings?|nights?|days?|weeks?|months?|"
+    r"years?|hours?|rides?|km|miles?)\b",
+    re.I,
+)
+_A_UNIT = re.compile(r"\b(?:a|an)\s+(?:second|minute|hour|day|week|month|year|night)\b", re.I)
+_TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n't\b", re.I)
 
 FEATURES = (
@@ -110,6 +119,10 @@ class Candidate:
 
 NEAR_RUNNERS = 3  # how far down the ranking a sentence holding more of the question may be
 RUNNER_SHARE = 0.4  # and how close to the best it must still score
+# A sentence this much closer in meaning (MiniLM cosine) than one holding more of the
+# question's words is not evicted by it: "toe" is not "toed" to the word count, and the toe-in
+# sentence (0.77) lost to "Rim brakes squeal …" (0.50) for "How should rim brake pads be toed in?"
+MEANING_MARGIN = 0.15
 
 
 @dataclass(frozen=True)
@@ -163,11 +176,25 @@ class Selection:
         keep = [
             c
             for c, h, t in zip(close, holds, typed, strict=True)
-            if not any(h < o and (u or not t) for o, u in zip(holds, typed, strict=True))
+            if not any(
+                h < o and (u or not t) and c.sim < d.sim + MEANING_MARGIN
+                for d, o, u in zip(close, holds, typed, strict=True)
+            )
         ]
         # The reason reasons.rerank put first for a "why" stays, whatever words it shares.
         if reasons.asks_why(self.question) and reasons.gives_reason(self.ranked[0].sentence):
             keep += [self.ranked[0]] if self.ranked[0] not in keep else []
+        # A "how do I" is answered by the instructions kept, or else by the one
+        # instructions.rerank put first; a description beside it ("Aphids gather on soft shoot
+        # tips") is no answer to it.
+        if instructions.asks_how_to(self.question):
+            told = [c for c in keep if instructions.is_instruction(c.sentence)]
+            if not told and instructions.is_instruction(self.ranked[0].sentence):
+                told = [self.ranked[0]]
+            # … of them, not one much less close in meaning than another ("Replace gear
+            # cables …" beside "To adjust cable tension, shift …" for adjusting the tension)
+            closest = max((c.sim for c in told), default=0.0)
+            keep = [c for c in told if c.sim > closest - MEANING_MARGIN] or keep
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
         keep += [c for c in self.alternatives() if c not in keep]
         # "rambling roses": a close sentence naming the kind the question names takes the place
@@ -275,7 +302,8 @@ def question_type(question: str) -> str:
         return "number"
     if re.search(rf"\bwhat (?:{MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
         return "number"
-    if re.search(r"\b(when|what year|which year|what time|what date)\b", q):
+    # "How do I know when my plants need water?" asks for a test, not a time
+    if re.search(r"\b(when|what year|which year|what time|what date)\b", _TELL.sub(" ", q)):
         return "time"
     if re.search(r"\b(who|whom|whose)\b", q):
         return "name"
@@ -294,9 +322,10 @@ def has_type(kind: str, sentence: str) -> bool:
 
 def _has_type(kind: str, sentence: str) -> bool:
     if kind == "frequency":  # "once a day", "every week" answer a "how often" as "2 times" does
-        return bool(_FREQUENCY.search(sentence)) or _has_type("number", sentence)
-    if kind == "number":
-        return bool(_NUMBER.search(sentence)) or bool(
+        # … a count of times or of days, not a measurement ("1 cm above ground")
+        return bool(_FREQUENCY.search(sentence) or _COUNT_OF.search(sentence))
+    if kind == "number":  # "for a minute" says how long as "for 1 minute" does
+        return bool(_NUMBER.search(sentence) or _A_UNIT.search(sentence)) or bool(
             re.search(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|few)\b", sentence, re.I)
         )
     if kind == "time":
@@ -501,6 +530,7 @@ def select(
     confidence = model.answerable(model.gate_features(x, scores))
     ranked = [Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i])) for i in order]
     ranked = reasons.rerank(question, ranked, previous, embedder)  # "why?": a reason, not a repeat
+    ranked = instructions.rerank(question, ranked)  # "how do I?": what to do, not a description
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
     # low for short questions such as "When was retirement?") would decline it before the gate
     # — as long as the document shares a word with it, or the question leans on what it is

@@ -38,6 +38,17 @@ _WH = re.compile(
     r"who|whom|whose|why)\s+",
     re.IGNORECASE,
 )
+# "How often?", "When?", "How long for that?": a question word alone asks the question before
+# it again, of another thing (a whole question was assumed, and routed anywhere).
+_BARE_WH = re.compile(
+    r"^(?P<wh>how\s+(?:long|often|much|many|far|deep|soon|early|late)|when|where|which)"
+    r"(?:\s+(?:for|about|with)\s+(?:that|this|it|them))?\s*\??$",
+    re.IGNORECASE,
+)
+# … and for a follow-up's referent, "how quickly must cooked rice be cooled" too
+_HOW_ELSE = re.compile(
+    r"^how\s+(?:deep|thick|wet|hot|cold|warm|high|wide|heavy|tight|hard|fast|\w+ly)\s+", re.I
+)
 _AUX = re.compile(
     r"^(?:do|does|did|is|are|was|were|can|could|should|shall|will|would|may|might|must|has|"
     r"have|had)\s+",
@@ -146,10 +157,12 @@ def _looks_like_noun_phrase(phrase: str) -> bool:
     return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
 
 
-def topic(question: str) -> str:
-    """The noun phrase a question is about: a name if it has one, else its object."""
+def topic(question: str, referent: bool = False) -> str:
+    """The noun phrase a question is about: a name if it has one, else its object.
+    `referent`: what a later pronoun points to, so also past "how quickly" and before a
+    passive's "be cooled" ("cooked rice")."""
     q = _LEAD.sub("", question.strip()).rstrip("?!. ")
-    rest = _WH.sub("", q)
+    rest = _WH.sub("", _HOW_ELSE.sub("", q) if referent else q)
     aux = _AUX.match(rest)
     rest = _AUX.sub("", rest)
     # Names (capitalised words past the first word) are what later pronouns point to; the
@@ -171,7 +184,12 @@ def topic(question: str) -> str:
     if " of " in phrase:
         phrase = phrase.rsplit(" of ", 1)[1]
     phrase = _CUT.sub("", phrase).strip()
-    verb_last = aux and not had_subject and aux.group(0).split()[0].lower() not in _BE
+    # "must cooked rice be cooled", "should garlic be planted": the noun phrase before "be"
+    passive = referent and re.match(r"^(?P<x>.+?)\s+be\s+\w+(?:ed|en)$", phrase)
+    phrase = passive.group("x") if passive else phrase
+    verb_last = (
+        aux and not passive and not had_subject and aux.group(0).split()[0].lower() not in _BE
+    )
     if verb_last and " " in phrase:  # "do leftovers keep": the noun phrase, not the verb
         phrase = phrase.rsplit(" ", 1)[0]
     return phrase
@@ -204,6 +222,7 @@ def is_followup(question: str) -> bool:
         or _ABOUT.match(q)
         or _WHY.match(q)
         or _pronouns(q)
+        or _BARE_WH.match(_LEAD.sub("", q))
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
     )
 
@@ -226,7 +245,7 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     for a pronoun the previous question gives nothing for, the latest name in `earlier`)."""
     q = _LEAD.sub("", question.strip()).strip()
     prev = previous.strip()
-    subject = topic(prev)
+    subject = topic(prev, referent=True)
     names = [n for e in reversed(earlier) for n in names_in(e)[:1]]
     if not _looks_like_noun_phrase(subject):  # "What happened in 1983?" names nobody
         subject = names[0] if names else ""
@@ -238,6 +257,11 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
         if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"
             return _sentence(f"Why {rest[0].lower() + rest[1:]}")
         return f"Why? ({_sentence(prev)})"
+    bare = _BARE_WH.match(q)
+    rest = _WH.sub("", _LEAD.sub("", prev))
+    if bare and rest != _LEAD.sub("", prev) and _AUX.match(rest):
+        # "How often?" after "How do I sharpen a knife?": "How often do I sharpen a knife?"
+        return _sentence(f"{bare.group('wh')} {rest}")
     pronouns = _pronouns(q)
     # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
     # pronouns now have the previous question before them).

@@ -38,18 +38,34 @@ RRF_K = 60  # the usual constant: ranks past the first few matter little
 
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens, but flags keep their case (`-D` is not `-d`); joined terms and flags
-    are kept whole and also split into their parts."""
+    are kept whole and also split into their parts. Words lose a plural's ending (fold())."""
     out: list[str] = []
     for tok in _TOKEN.findall(text):
         tok = tok if tok.startswith("-") else tok.lower()
         if tok in _STOP:
             continue
-        out.append(tok)
+        out.append(fold(tok))
         bare = tok.lstrip("-").lower()
-        parts = [p for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
+        parts = [fold(p) for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
         if len(parts) > 1 or bare != tok:
             out.extend(parts)
     return out
+
+
+def fold(word: str) -> str:
+    """A plain word without its plural's ending, the same for both forms: "tomatoes" and
+    "tomato", "cherries" and "cherry", "boxes" and "box" ("When can tomato plants go outside?"
+    never matched the notes' "Tomatoes: … plant out after the last frost"). A final "e" goes
+    too, so that "plates"/"plate" and "shoes"/"shoe" agree. Flags and joined terms stay whole."""
+    if len(word) <= 3 or not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    # Not "-ing"/"-ed": "store" then found "Storing a bike" (examples dev +1), but the man-page
+    # dev set lost "restores from a given tree" to it (BENCHMARKS.md, session 7).
+    return word[:-1] if word.endswith("e") and len(word) > 3 else word
 
 
 @dataclass(frozen=True)

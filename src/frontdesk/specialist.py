@@ -112,9 +112,14 @@ def verified(
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:
         reason = "answered from its notes, quoted (" + "; ".join(verdict.problems[:2]) + ")"
+    # A part of the question these notes do not cover is said, not dropped (a question across
+    # two plugins routed to one: "… loose spokes, and how long does a sourdough starter take
+    # to double?" was answered about the spokes alone).
+    gaps = [decline_text(plugin, p.question) for p in selection.parts if not p.covered]
+    gaps = gaps if len(gaps) < len(selection.parts) else []  # none covered: the whole answers
     return {
         "plugin": plugin,
-        "answer": verdict.answer,
+        "answer": " ".join([verdict.answer, *gaps]),
         "grounding": {
             "generated": said,  # what the model said, before the checks
             "repaired": verdict.repaired,

@@ -163,6 +163,40 @@ def swapped(claim: str, facts: list[str]) -> str | None:
     return None
 
 
+# The steps of one sentence: "wait until it is touch dry (about five minutes), then press the
+# patch on firmly for a minute" states two lengths of time, each of its own step.
+_STEP = re.compile(r"[,;:]\s+|\s+(?:then|and then|before|after)\s+", re.IGNORECASE)
+_A_UNIT = re.compile(
+    r"\b(?:a|an|one)\s+(?:second|minute|hour|day|week|month|year|night|cm|mm|metre|litre)s?\b",
+    re.IGNORECASE,
+)
+
+
+def other_step(claim: str, facts: list[str]) -> str | None:
+    """Why `claim` gives a number the evidence states for another step of the same sentence
+    than the one the claim is about, or None: "Press a patch on firmly for about five minutes"
+    where the five minutes are the solution's drying time and the pressing takes "a minute"."""
+    words = set(content_words(claim)) - {w for n, _ in numbers(claim) for w in content_words(n)}
+    for sentence in sentences_of(facts):
+        steps = [s for s in _STEP.split(sentence) if s.strip()]
+        valued = [s for s in steps if numbers(s) or _A_UNIT.search(s)]
+        if len(valued) < 2:
+            continue
+        overlap = {s: len(words & set(content_words(s))) for s in valued}
+        for n, _ in numbers(claim):
+            own = [s for s in valued if n in {m for m, _ in numbers(s)}]
+            if not own:
+                continue
+            other = max((s for s in valued if s not in own), key=overlap.__getitem__, default="")
+            if (
+                other
+                and overlap[other] >= 2
+                and overlap[other] > max(map(overlap.__getitem__, own))
+            ):
+                return f"the evidence gives {n} for another step (“{other.strip()[:50]}”)"
+    return None
+
+
 def _is_unit(word: str) -> bool:
     return bool(word) and word not in {"to", "and", "or", "of", "a", "an", "the"}
 
@@ -182,7 +216,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     mixed = alternatives.misattributed(claim, question, facts) or swapped(claim, facts)
     if mixed:
         return mixed
-    cut = _range_cut(claim, facts)
+    cut = _range_cut(claim, facts) or other_step(claim, facts)
     if cut:
         return cut
     body = _YES_NO.sub("", claim)

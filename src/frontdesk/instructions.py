@@ -1,0 +1,112 @@
+""" "How do I …?" is answered with what to do, not with a description of the thing.
+
+"How do I get rid of aphids?" was answered “Aphids gather on soft shoot tips in spring.”: the
+sentence most like the question describes the pest, and the one saying what to do ("Squash small
+colonies with your fingers …") shares none of the question's words. A question asking how to do
+something is answered by an instruction, a sentence in the imperative; told apart here by its
+first words (no tagger: a verb first, not a subject followed by its verb). "How do I know when
+…?" asks for a test, so an instruction stating a condition ("Push a finger into the soil; if it
+is dry at 5 cm deep, …") comes first for it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+from frontdesk import options
+from frontdesk.grounding import stems
+from frontdesk.reasons import title_of
+
+if TYPE_CHECKING:
+    from frontdesk.answering import Candidate
+
+_HOW_TO = re.compile(
+    r"^\W*(?:and\s+|so\s+|but\s+)?(?:"
+    r"how\s+(?:do|can|could|should|would|shall|must)\s+(?:i|we|you|one)\b"
+    r"|how\s+(?:do|can|should|must)\b[\w\s'-]*?\bbe\s+\w+(?:ed|en)\b"  # "… pads be toed in"
+    r"|how\s+to\b|what\s+(?:should|can|do)\s+(?:i|we)\s+do\b)",
+    re.IGNORECASE,
+)
+_TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b", re.I)
+_CONDITION = re.compile(r"\b(?:if|when|once|until|as soon as)\b", re.IGNORECASE)
+# Words that start a sentence without being a verb in the imperative.
+_NOT_VERB_WORDS = (
+    "a an the this that these those my your our their its his her some any each every all both "
+    "no not most many much more few several other another such i you we he she it they there "
+    "here if when while once after before during because since although though as so but and "
+    "or nor for of in on at by to from with without into over under about above below between "
+    "what which who whom whose why how where one two three four five six seven eight nine ten "
+    "only also then usually often always never sometimes"
+)
+_NOT_VERB = frozenset(_NOT_VERB_WORDS.split(" "))
+# A subject's verb right behind it: "Clay soil is rich", "New pads need to be bedded in".
+_FINITE_WORDS = (
+    "is are was were has have had can could will would should must may might does do did need needs"
+)
+_FINITE = frozenset(_FINITE_WORDS.split(" "))
+_OBJECT_START = _NOT_VERB  # "Cover brassicas with …", "Carry lights you can see …"
+_PURPOSE = re.compile(r"^(?:To|In order to)\s+[^,;:]+,\s+(?P<rest>\w.*)$")
+NEAR = 8  # how far down the ranking an instruction may be found
+
+
+def asks_how_to(question: str) -> bool:
+    """ "How do I …?", "How should the pads be toed in?", "How to …": what to do is asked."""
+    return bool(_HOW_TO.match(question))
+
+
+def asks_tell(question: str) -> bool:
+    """ "How do I know when …?", "How can I tell if …?": a test is asked for."""
+    return bool(_TELL.search(question))
+
+
+def is_instruction(sentence: str) -> bool:
+    """Whether `sentence` is in the imperative ("Squash small colonies …", "Toe the pads in …",
+    "Water deeply …"), not a statement about a subject ("Aphids gather …", "Rim brakes squeal …",
+    "Clay soil is rich …")."""
+    if options.defined(sentence):  # an option entry ("-m, --move Move/rename a branch") is one
+        return True
+    purpose = _PURPOSE.match(sentence)
+    if purpose:  # "To adjust cable tension, shift to the smallest sprocket, …"
+        rest = purpose.group("rest")
+        return is_instruction(rest[:1].upper() + rest[1:])
+    words = re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)[:4]
+    if len(words) < 2 or not sentence[:1].isupper():
+        return False
+    first = words[0].lower()
+    if first in _NOT_VERB or re.search(r"(?:[^s]s|ing|[^e]ed|ly)$", first):
+        return False  # a plural or a verb's -s ("Aphids", "Slugs"), -ing, -ed ("Feed" is one)
+    rest = [w.lower() for w in words[1:]]
+    if any(w in _FINITE for w in rest[:2]):
+        return False
+    # "Rim brakes squeal", "Beer traps sunk": two nouns and the subject's verb
+    plural_head = re.search(r"[^s]s$", rest[0]) and len(rest) > 1
+    return not (plural_head and rest[1] not in _OBJECT_START)
+
+
+def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """`ranked` (best first) with an instruction first for a how-to question whose best sentence
+    is none; unchanged otherwise. The instruction is one under the best sentence's own section
+    (the pest described there) or one sharing a word of the question; for "how do I know …", one
+    stating a condition first."""
+    if not ranked or not asks_how_to(question) or is_instruction(ranked[0].sentence):
+        return ranked
+    asked = stems(question)
+    section = title_of(ranked[0].hit.text, ranked[0].sentence)
+    found = [
+        c
+        for c in ranked[1:NEAR]
+        if is_instruction(c.sentence)
+        and (
+            bool(asked & stems(c.sentence))
+            or (section and title_of(c.hit.text, c.sentence) == section)
+        )
+    ]
+    if not found:
+        return ranked
+    tell = asks_tell(question)
+    best = min(found, key=lambda c: (not (tell and _CONDITION.search(c.sentence)), ranked.index(c)))
+    # It takes the best score: the evidence is what scores close to the first candidate.
+    first = dataclasses.replace(best, score=ranked[0].score)
+    return [first, *(c for c in ranked if c is not best)]
