@@ -1,10 +1,11 @@
 """A reader fine-tuned from the bundled MiniLM on QuAC dev, 2-fold over the dev dialogs.
 
-    nice -n 10 python -m benchmarks.reader_experiment              # both folds, all variants
-    nice -n 10 python -m benchmarks.reader_experiment --speed      # training/inference throughput
+    nice -n 10 python -m benchmarks.reader_experiment --pool mean --epochs 3 --lr 1e-4  # BENCHMARKS.md
+    nice -n 10 python -m benchmarks.reader_experiment --speed      # throughput; split == full forward
 
-The reader is a cross-encoder: all-MiniLM-L6-v2 (the bundled sentence embedder, 6 layers) with a
-linear head on [CLS], reading "question [SEP] previous question | previous answer" against
+Measured, not kept (BENCHMARKS.md, "QuAC: a trained reader from the bundled MiniLM"). The reader
+is a cross-encoder: all-MiniLM-L6-v2 (the bundled sentence embedder, 6 layers) with a linear head
+on [CLS] or on the mean of the last layer (`--pool`), reading "question [SEP] previous question | previous answer" against
 "[position] candidate sentence", where the position tag says where the sentence sits (its index
 in a first turn; its offset from the previous answer in a follow-up). Trained listwise: one
 softmax per question over its passage's sentences plus a "no answer" candidate (an empty
