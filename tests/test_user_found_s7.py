@@ -310,3 +310,86 @@ def test_a_measurement_is_no_answer_to_how_often() -> None:
     ]
     verdict = verify("Keep beer traps 1 cm above the ground.", "How often should I do that?", facts)
     assert verdict.repaired and "two or three evenings" in verdict.answer
+
+
+BREAD = (
+    "# Baking bread at home\n\n## The basic loaf\nA simple loaf uses 500 g strong white flour, "
+    "350 g lukewarm water (70 percent hydration), 7 g\ninstant yeast and 10 g salt. Mix, rest 20 "
+    "minutes, then knead for about 10 minutes until the dough\nis smooth and springs back when "
+    "poked.\n\n## Proving\nLeave the dough covered until it has doubled in size. At a room "
+    "temperature of 22 °C this takes\nabout one to one and a half hours. Shape it, then prove it "
+    "again for 45 minutes. It is ready when a\nfloured finger pressed into the dough leaves a dent "
+    "that springs back slowly.\n\n## Why dough does not rise\n- The yeast was dead: water hotter "
+    "than about 45 °C kills yeast, and old yeast loses strength.\n  Test dried yeast in warm water "
+    "with a pinch of sugar; it should foam within ten minutes.\n- The room was cold: below 18 °C "
+    "dough rises very slowly. Give it more time or a warmer spot.\n"
+)
+KNEAD = (
+    "Mix, rest 20 minutes, then knead for about 10 minutes until the dough is smooth and springs "
+    "back when poked."
+)
+LEAVE = "Leave the dough covered until it has doubled in size."
+TAKES = "At a room temperature of 22 °C this takes about one to one and a half hours."
+SHAPE = "Shape it, then prove it again for 45 minutes."
+COLD = "The room was cold: below 18 °C dough rises very slowly."
+FOAM = "Test dried yeast in warm water with a pinch of sugar; it should foam within ten minutes."
+
+
+def _bread(question: str, rows: list[tuple[str, float, float]]) -> list[str]:
+    """The evidence of a selection of the bread notes' sentences ranked as the product ranked
+    them (sentence, sim, score), each at its place in reading order."""
+    from frontdesk import durations
+
+    hit = Hit("cooking", "c1", "bread-baking.md", "bread-baking.md", "", 0.6, BREAD)
+    order = [s for s, _ in answering.split_entries(BREAD)]
+    ranked = [answering.Candidate(hit, s, order.index(s), sim, score) for s, sim, score in rows]
+    ranked = durations.rerank(question, instructions.rerank(question, ranked))
+    sel = answering.Selection(ranked, 0.9, True, question)
+    return [c.sentence for c in sel.evidence()]
+
+
+def test_a_how_long_is_answered_by_the_duration_of_what_was_asked() -> None:
+    # "How long should the dough rise?" → “The room was cold: below 18 °C dough rises very
+    # slowly.”: no length of time answered a "how long", while the proving section's "Leave the
+    # dough covered until it has doubled in size. At … 22 °C this takes about one to one and a
+    # half hours." (the closest in meaning) gives one.
+    said = _bread(
+        "How long should the dough rise?",
+        [
+            (COLD, 0.618, 0.226),
+            (KNEAD, 0.600, 0.118),
+            (FOAM, 0.388, 0.077),
+            (LEAVE, 0.653, 0.040),
+            (TAKES, 0.371, 0.020),
+        ],
+    )
+    assert said == [f"{LEAVE} {TAKES}"], said
+    # "How long does bread dough take to prove?" → the knead sentence: its lengths of time are
+    # the rest's and the kneading's, not the proving's.
+    said = _bread(
+        "How long does bread dough take to prove?",
+        [
+            (KNEAD, 0.583, 0.247),
+            (SHAPE, 0.403, 0.083),
+            (TAKES, 0.371, 0.069),
+            (COLD, 0.483, 0.068),
+            (LEAVE, 0.527, 0.061),
+        ],
+    )
+    assert said == [f"{LEAVE} {TAKES}"], said
+    # the kneading's own "how long" keeps the knead sentence
+    said = _bread("How long should I knead bread dough?", [(KNEAD, 0.7, 0.4), (LEAVE, 0.5, 0.1)])
+    assert said == [KNEAD], said
+
+
+def test_a_length_of_time_is_attached_to_the_step_the_evidence_gives_it_to() -> None:
+    # "How long should the dough rise?" (--doc bread-baking.md) → "The dough should rise for 10
+    # minutes, then rest.": the 10 minutes are the kneading's.
+    question = "How long should the dough rise?"
+    verdict = verify("The dough should rise for 10 minutes, then rest.", question, [KNEAD])
+    assert not verdict.supported and verdict.repaired, verdict
+    assert verdict.answer == f"“{KNEAD}”"
+    knead = "How long should I knead bread dough?"
+    assert verify("Knead the dough for about 10 minutes.", knead, [KNEAD]).supported
+    assert verify("You should knead it for about 10 minutes.", knead, [KNEAD]).supported
+    assert verify("Prove it again for 45 minutes.", "And the second prove?", [SHAPE]).supported

@@ -24,6 +24,7 @@ import numpy as np
 from frontdesk import (
     alternatives,
     compound,
+    durations,
     followup,
     instructions,
     options,
@@ -195,6 +196,7 @@ class Selection:
             # cables …" beside "To adjust cable tension, shift …" for adjusting the tension)
             closest = max((c.sim for c in told), default=0.0)
             keep = [c for c in told if c.sim > closest - MEANING_MARGIN] or keep
+        keep = durations.kept(self.question, keep)  # "how long": a length of time of it
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
         keep += [c for c in self.alternatives() if c not in keep]
         # "rambling roses": a close sentence naming the kind the question names takes the place
@@ -531,6 +533,7 @@ def select(
     ranked = [Candidate(pool[i][0], pool[i][1], i, float(sims[i]), float(scores[i])) for i in order]
     ranked = reasons.rerank(question, ranked, previous, embedder)  # "why?": a reason, not a repeat
     ranked = instructions.rerank(question, ranked)  # "how do I?": what to do, not a description
+    ranked = durations.rerank(question, ranked)  # "how long?": a length of time of what was asked
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
     # low for short questions such as "When was retirement?") would decline it before the gate
     # — as long as the document shares a word with it, or the question leans on what it is

@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import alternatives, compound, options, reasons
+from frontdesk import alternatives, compound, durations, options, reasons
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -197,6 +197,21 @@ def other_step(claim: str, facts: list[str]) -> str | None:
     return None
 
 
+def _same_time(a: str, b: str) -> bool:
+    """Whether two lengths of time as written ("10 minutes", "ten minutes") are one number."""
+    x, y = numbers(a) or [(a.split()[0].lower(), "")], numbers(b) or [(b.split()[0].lower(), "")]
+    return x[0][0] == y[0][0]
+
+
+def other_action(claim: str, facts: list[str]) -> str | None:
+    """Why a length of time in `claim` is another action's in the evidence (durations.py)."""
+    for m in durations.durations(claim):
+        why = durations.other_action(claim, facts, m.group(0), _same_time)
+        if why:
+            return why
+    return None
+
+
 def _is_unit(word: str) -> bool:
     return bool(word) and word not in {"to", "and", "or", "of", "a", "an", "the"}
 
@@ -216,7 +231,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     mixed = alternatives.misattributed(claim, question, facts) or swapped(claim, facts)
     if mixed:
         return mixed
-    cut = _range_cut(claim, facts) or other_step(claim, facts)
+    cut = _range_cut(claim, facts) or other_step(claim, facts) or other_action(claim, facts)
     if cut:
         return cut
     body = _YES_NO.sub("", claim)

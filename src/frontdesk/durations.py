@@ -1,0 +1,177 @@
+""" "How long …?" is answered by a length of time given to what was asked about.
+
+"How long should the dough rise?" was answered “The room was cold: below 18 °C dough rises very
+slowly.” (no length of time at all), and "How long does bread dough take to prove?" with “Mix,
+rest 20 minutes, then knead for about 10 minutes …” (the rest's and the kneading's). The notes'
+answer is two sentences: "Leave the dough covered until it has doubled in size. At 22 °C this
+takes about one to one and a half hours." — the second gives the time, the first ("this") what it
+is the time of. A sentence's lengths of time belong to its steps ("rest 20 minutes", "knead for
+about 10 minutes"); a length of time answers when its step (or, for "this takes …", the sentence
+before) shares a word of the question. A generated claim's length of time belongs to the same
+action as in the evidence: "The dough should rise for 10 minutes" is not what "knead for about 10
+minutes" says.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+import re
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from frontdesk import instructions
+from frontdesk.grounding import stems
+
+if TYPE_CHECKING:
+    from frontdesk.answering import Candidate
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+_HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+_AMOUNT = (
+    r"\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"fifteen|twenty|thirty|forty|fifty|sixty|half|few|several|couple\s+of"
+)
+_TIME_UNIT = r"(?:second|minute|min|hour|day|week|month|year|night)s?"
+_DURATION = re.compile(rf"\b(?:{_AMOUNT})\s+(?:more\s+)?{_TIME_UNIT}\b", re.IGNORECASE)
+# "once a day", "every week": how often, not how long
+_RATE = re.compile(r"\b(?:once|twice|times|every|per|each)\s*$", re.IGNORECASE)
+# "this takes about an hour": the length of time of what the sentence before says
+_BACK = re.compile(
+    r"\b(?:this|that|it)\s+(?:\w+ly\s+)?(?:takes|lasts|needs|will take|can take|should take)\b",
+    re.IGNORECASE,
+)
+# A sentence's steps: "Mix, rest 20 minutes, then knead for about 10 minutes until the dough is
+# smooth" gives its times to "rest" and "knead", not to the dough being smooth.
+_STEP = re.compile(
+    r"[,;:]?\s+(?:and\s+)?(?:then|before|after|until|till|once|when|while|so that)\s+|[,;:]\s+",
+    re.IGNORECASE,
+)
+# Words of a "how long" that say nothing about what it is the length of.
+_GENERIC = frozenset({"long", "tak", "need", "usual", "typic", "about"})
+NEAR = 8  # how far down the ranking a length of time may be found
+
+
+def asks_how_long(question: str) -> bool:
+    return bool(_HOW_LONG.search(question))
+
+
+def durations(text: str) -> list[re.Match[str]]:
+    """The lengths of time `text` states ("10 minutes", "an hour"; not "once a day")."""
+    return [m for m in _DURATION.finditer(text) if not _RATE.search(text[: m.start()])]
+
+
+def _timed_steps(sentence: str) -> list[str]:
+    return [s for s in _STEP.split(sentence) if s.strip() and durations(s)]
+
+
+def _words(step: str) -> set[str]:
+    return stems(_DURATION.sub(" ", step)) - _GENERIC
+
+
+def answers(question: str, sentence: str, before: str = "") -> bool:
+    """Whether `sentence` gives a length of time to what `question` asks about: a step of it
+    that holds one shares a word of the question; for "this takes …", `before` does."""
+    asked = stems(question) - _GENERIC
+    said = [before, *_SENTENCE.split(sentence)]
+    for previous, one in itertools.pairwise(said):
+        for step in _timed_steps(one):
+            words = _words(step)
+            if _BACK.search(step) and previous:
+                words |= _words(previous)
+            if asked & words:
+                return True
+    return False
+
+
+def kept(question: str, evidence: list[Candidate]) -> list[Candidate]:
+    """Of the evidence for a "how long", the sentences giving a length of time to what was
+    asked, when one does (the room being cold beside the proving time is no answer)."""
+    if not asks_how_long(question):
+        return evidence
+    return [c for c in evidence if answers(question, c.sentence)] or evidence
+
+
+def _neighbour(ranked: list[Candidate], c: Candidate, offset: int) -> Candidate | None:
+    """The sentence `offset` places from `c` in reading order, in the same paragraph."""
+    for d in ranked:
+        if d.position == c.position + offset and d.hit is c.hit:
+            first, second = (c, d) if offset > 0 else (d, c)
+            # wrapped lines joined, paragraphs kept apart
+            text = re.sub(r"[ \t]*\n(?![ \t]*\n)[ \t]*", " ", d.hit.text)
+            a, b = text.find(first.sentence[-20:]), text.find(second.sentence[:20])
+            if a < 0 or b < 0 or "\n\n" in text[a:b] or "#" in text[a:b]:
+                return None
+            return d
+    return None
+
+
+def _answer_of(question: str, ranked: list[Candidate], c: Candidate) -> list[Candidate]:
+    """`c` as an answer to the "how long": itself, with the sentence before or after it that
+    its "this takes …" or its own needs; [] when it gives no length of time to what was asked."""
+    after, before = _neighbour(ranked, c, 1), _neighbour(ranked, c, -1)
+    if answers(question, c.sentence, before.sentence if before else ""):
+        if before and _BACK.search(c.sentence):
+            return [before, c]
+        return [c]
+    if after and _BACK.search(after.sentence) and answers(question, after.sentence, c.sentence):
+        return [c, after]
+    return []
+
+
+def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """`ranked` (best first) with a sentence giving a length of time to what was asked first,
+    for a "how long" whose best sentence gives none; the one closest in meaning of those near
+    the top, joined with the sentence its "this takes …" refers to. Unchanged otherwise."""
+    if not ranked or not asks_how_long(question) or _answer_of(question, ranked, ranked[0]):
+        return ranked
+    found = [a for c in ranked[1:NEAR] if (a := _answer_of(question, ranked, c))]
+    if not found:
+        return ranked
+    best = max(found, key=lambda a: max(c.sim for c in a))
+    joined = dataclasses.replace(
+        best[0],
+        sentence=" ".join(c.sentence for c in best),
+        sim=max(c.sim for c in best),
+        score=ranked[0].score,  # the evidence is what scores close to the first candidate
+    )
+    return [joined, *(c for c in ranked if c not in best)]
+
+
+_MODAL = re.compile(
+    r"\b(?:should|must|can|could|will|would|may|might|needs? to|has to|have to|ought to)\s+"
+    r"(?:be\s+|first\s+|then\s+|only\s+)?([a-z]+)",
+    re.IGNORECASE,
+)
+
+
+def action(step: str) -> str:
+    """The verb of a step, as a stem: an instruction's first word ("knead for 10 minutes"), or
+    the one after a modal ("the dough should rise …"); "" when neither."""
+    step = step.strip(" .!?")
+    if instructions.is_instruction(step[:1].upper() + step[1:]):
+        first = re.match(r"[A-Za-z]+", step)
+        return next(iter(stems(first.group(0))), "") if first else ""
+    m = _MODAL.search(step)
+    return next(iter(stems(m.group(1))), "") if m else ""
+
+
+def other_action(
+    claim: str, facts: list[str], value: str, same: Callable[[str, str], bool]
+) -> str | None:
+    """Why the length of time `value` of `claim` belongs to another action in `facts` than the
+    claim gives it to, or None. `same(a, b)`: whether two numbers as written are one."""
+    mine = [s for s in _STEP.split(claim) if any(same(value, m.group(0)) for m in durations(s))]
+    verb = action(mine[0]) if mine else ""
+    if not verb:
+        return None
+    theirs = [
+        s
+        for f in facts
+        for s in _STEP.split(f)
+        if any(same(value, m.group(0)) for m in durations(s))
+    ]
+    verbs = [action(s) for s in theirs]
+    if not theirs or not all(verbs) or any(verb in stems(s) for s in theirs):
+        return None
+    return f"the evidence gives {value} to “{theirs[0].strip()[:40]}”, not to “{verb}…”"
