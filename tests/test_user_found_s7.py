@@ -393,3 +393,11 @@ def test_a_length_of_time_is_attached_to_the_step_the_evidence_gives_it_to() -> 
     assert verify("Knead the dough for about 10 minutes.", knead, [KNEAD]).supported
     assert verify("You should knead it for about 10 minutes.", knead, [KNEAD]).supported
     assert verify("Prove it again for 45 minutes.", "And the second prove?", [SHAPE]).supported
+    # "this takes …" gives its time to no action of its own: nothing to compare
+    said = "Leave the dough covered for about one to one and a half hours."
+    assert verify(said, question, [f"{LEAVE} {TAKES}"]).supported
+    # how often is no length of time
+    from frontdesk import durations
+
+    assert not durations.durations("Feed it once a day, or once a week if kept in the fridge.")
+    assert [m.group(0) for m in durations.durations(KNEAD)] == ["20 minutes", "10 minutes"]
