@@ -15,7 +15,7 @@ import pytest
 from frontdesk import cli
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError, NotFoundError
-from frontdesk.retrieval import Chunk, KeywordIndex, fuse, tokenize
+from frontdesk.retrieval import fuse, tokenize
 from frontdesk.server import build_app
 from frontdesk.settings import Settings
 from frontdesk.testing import HashEmbedder
@@ -65,27 +65,6 @@ def test_tokens_keep_flags_joined_terms_and_numbers() -> None:
         assert kept in tokens
     assert "use" in tokens and "or" not in tokens  # stop words go
     assert "-" not in "".join(t for t in tokenize("a - b") if t.startswith("-"))
-
-
-def test_an_exact_form_outranks_a_plural_only_match() -> None:
-    # "index" in the question: the entry saying "index" beats the one saying only "indexes",
-    # while the plural is still found when nothing says the word exactly.
-    index = KeywordIndex(
-        [
-            Chunk("plural", "Remove the paths from the indexes and keep the tree.", {}),
-            Chunk("exact", "Remove the paths from the index and keep the tree.", {}),
-            Chunk("other", "Show the commit log.", {}),
-        ]
-    )
-    assert [c.chunk_id for c, _ in index.search("remove from the index", 3)] == [
-        "exact",
-        "plural",
-    ]
-    assert [c.chunk_id for c, _ in index.search("tomato", 3)] == []
-    tomatoes = KeywordIndex([Chunk("t", "Tomatoes: plant out after the last frost.", {})])
-    assert [c.chunk_id for c, _ in tomatoes.search("When can tomato plants go outside?", 3)] == [
-        "t"
-    ]
 
 
 def test_rrf_puts_an_id_ranked_high_by_both_first() -> None:

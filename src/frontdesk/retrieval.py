@@ -36,29 +36,19 @@ _STOP = frozenset(_STOP_WORDS.split(" "))
 RRF_K = 60  # the usual constant: ranks past the first few matter little
 
 
-FOLDED = "~"  # marks a folded form (fold()) beside the word as written
-FOLDED_WEIGHT = 0.5  # dev sets: 1.0 and 0.5 gave the same man-page score, 0.2 lost the tomato
-
-
 def tokenize(text: str) -> list[str]:
     """Lower-case tokens, but flags keep their case (`-D` is not `-d`); joined terms and flags
-    are kept whole and also split into their parts. Each token is followed by its folded form
-    (fold(), marked FOLDED), every one, so that all words weigh alike: a word as written in
-    the question matches on two terms, its plural or singular on one ("index" finds "index"
-    before "indexes", "tomato" still finds "Tomatoes:"; plurals folded alone cost the man-page
-    test set git rm's `--cached`, BENCHMARKS.md, session 7)."""
+    are kept whole and also split into their parts. Words lose a plural's ending (fold())."""
     out: list[str] = []
     for tok in _TOKEN.findall(text):
         tok = tok if tok.startswith("-") else tok.lower()
         if tok in _STOP:
             continue
-        words = [tok]
+        out.append(fold(tok))
         bare = tok.lstrip("-").lower()
-        parts = [p for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
+        parts = [fold(p) for p in re.split(r"[-_.']", bare) if p and p not in _STOP]
         if len(parts) > 1 or bare != tok:
-            words.extend(parts)
-        for word in words:
-            out += [word, FOLDED + fold(word)]
+            out.extend(parts)
     return out
 
 
@@ -163,10 +153,7 @@ class KeywordIndex:
         tokens = tokenize(query)
         if not tokens or not self.chunks:
             return []
-        exact = [t for t in tokens if not t.startswith(FOLDED)]
-        folded = [t for t in tokens if t.startswith(FOLDED)]
-        scores = np.asarray(self._bm25.get_scores(exact), dtype=np.float64)
-        scores += FOLDED_WEIGHT * np.asarray(self._bm25.get_scores(folded), dtype=np.float64)
+        scores = np.asarray(self._bm25.get_scores(tokens), dtype=np.float64)
         if document is not None:
             keep = np.array([c.meta.get("source_name") == document for c in self.chunks])
             scores = np.where(keep, scores, 0.0)
