@@ -86,7 +86,6 @@ _COUNT_OF = re.compile(
     re.I,
 )
 _A_UNIT = re.compile(r"\b(?:a|an)\s+(?:second|minute|hour|day|week|month|year|night)\b", re.I)
-_TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b")
 _NEGATION = re.compile(r"\b(?:not|never|no|none|nor|without|cannot)\b|n't\b", re.I)
 
 FEATURES = (
@@ -305,7 +304,9 @@ def question_type(question: str) -> str:
     if re.search(rf"\bwhat (?:{MEASURES})s?\b", q):  # "at what temperature …", "what angle …"
         return "number"
     # "How do I know when my plants need water?" asks for a test, not a time
-    if re.search(r"\b(when|what year|which year|what time|what date)\b", _TELL.sub(" ", q)):
+    if re.search(
+        r"\b(when|what year|which year|what time|what date)\b", instructions.TELL.sub(" ", q)
+    ):
         return "time"
     if re.search(r"\b(who|whom|whose)\b", q):
         return "name"

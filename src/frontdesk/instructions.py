@@ -29,7 +29,8 @@ _HOW_TO = re.compile(
     r"|how\s+to\b|what\s+(?:should|can|do)\s+(?:i|we)\s+do\b)",
     re.IGNORECASE,
 )
-_TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b", re.I)
+# "know when", "tell if": a test is asked for, not a time (answering.question_type too)
+TELL = re.compile(r"\b(?:know|tell|see|check|sure|notice)\s+(?:when|if|whether)\b", re.I)
 _CONDITION = re.compile(r"\b(?:if|when|once|until|as soon as)\b", re.IGNORECASE)
 # Words that start a sentence without being a verb in the imperative.
 _NOT_VERB_WORDS = (
@@ -58,7 +59,7 @@ def asks_how_to(question: str) -> bool:
 
 def asks_tell(question: str) -> bool:
     """ "How do I know when …?", "How can I tell if …?": a test is asked for."""
-    return bool(_TELL.search(question))
+    return bool(TELL.search(question))
 
 
 def is_instruction(sentence: str) -> bool:
