@@ -110,6 +110,16 @@ def best_sentence(sentences: list[str], answers: list[str]) -> tuple[int, float]
     return i, (scores[i] if scores else 0.0)
 
 
+def labels(sentences: list[str], turn: dict[str, Any]) -> tuple[int, np.ndarray]:
+    """A turn's reference sentence (-1 when unanswerable) and the scorer's 0/1 targets: that
+    sentence, if it matches an annotated span with token F1 >= 0.4."""
+    best, f1 = best_sentence(sentences, turn["answers"]) if turn["answerable"] else (-1, 0.0)
+    y = np.zeros(len(sentences))
+    if best >= 0 and f1 >= 0.4:
+        y[best] = 1
+    return best, y
+
+
 def fit(dialogs: list[dict[str, Any]], embeds: Embeds) -> dict[str, Any]:
     from sklearn.linear_model import LogisticRegression
 
@@ -122,10 +132,7 @@ def fit(dialogs: list[dict[str, Any]], embeds: Embeds) -> dict[str, Any]:
         for t in d["turns"]:
             vectors = embeds.embed([t["question"], *sents])
             x = answering.features(t["question"], pool, vectors[1:] @ vectors[0], previous)
-            best, f1 = best_sentence(sents, t["answers"]) if t["answerable"] else (-1, 0.0)
-            y = np.zeros(len(sents))
-            if best >= 0 and f1 >= 0.4:
-                y[best] = 1
+            best, y = labels(sents, t)
             xs.append(x)
             ys.append(y)
             groups.append((t["answerable"], x))

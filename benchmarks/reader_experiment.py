@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.answer_selection import DEV, Embeds, best_sentence, fit, hit_for, load, token_f1
+from benchmarks.answer_selection import DEV, Embeds, fit, hit_for, labels, load, token_f1
 from benchmarks.common import machine
 from frontdesk import answering
 from frontdesk.answering import AnswerModel
@@ -75,10 +75,8 @@ def turns(dialogs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         prev_q: str | None = None
         prev_i: int | None = None
         for t in d["turns"]:
-            best, f1 = best_sentence(sents, t["answers"]) if t["answerable"] else (-1, 0.0)
-            target = (
-                best if best >= 0 and f1 >= 0.4 else (len(sents) if not t["answerable"] else -1)
-            )
+            best, y = labels(sents, t)
+            target = int(y.argmax()) if y.any() else (len(sents) if not t["answerable"] else -1)
             prev_a = sents[prev_i] if prev_i is not None else None
             out.append(
                 {
@@ -250,10 +248,7 @@ def stack_fit(
                 reader.score(context(t["question"], prev_q, previous), sents, prev_i)
             )
             x = np.hstack([x, rf])
-            best, f1 = best_sentence(sents, t["answers"]) if t["answerable"] else (-1, 0.0)
-            y = np.zeros(len(sents))
-            if best >= 0 and f1 >= 0.4:
-                y[best] = 1
+            best, y = labels(sents, t)
             xs.append(x)
             ys.append(y)
             groups.append((t["answerable"], x, margin))
