@@ -11,7 +11,7 @@ verification took for a restatement of the question. The documents here are made
 
 from __future__ import annotations
 
-from frontdesk import answering, options
+from frontdesk import answering, options, reference
 from frontdesk.retrieval import Chunk, KeywordIndex
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
@@ -107,3 +107,71 @@ def test_the_entry_shown_as_the_answer_is_in_the_evidence() -> None:
     assert sel.best is not None and sel.best.sentence.startswith("-n <number>")
     assert answering.entry_answer(q, sel) is sel.best
     assert sel.best in sel.evidence()
+
+
+CONFIG = """core.bigFileThreshold
+Files larger than this size are stored deflated, without attempting delta compression.
+Storing large files without delta compression avoids excessive memory usage.
+"""
+ATTRIBUTES = """DESCRIPTION
+Frob tracks the content of files. Large files may be treated as binary, see the
+attributes of each path.
+"""
+
+
+def test_a_command_no_page_documents_is_declined() -> None:
+    # Pages frob-config.txt, frob-add.txt: "frob vault" is a command of a frob extension the
+    # pages never mention (keywords would have found the word had they used it); the pages
+    # share the question's other words ("track", "large files"), so the gate passes it.
+    hits = [
+        Hit("frob", "config-00007", "m/frob-config.txt", "frob-config.txt", "", 0.45, CONFIG),
+        Hit("frob", "add-00002", "m/frob-add.txt", "frob-add.txt", "", 0.41, ATTRIBUTES),
+    ]
+    q = "How do I make frob vault track large files?"
+    assert reference.unseen_command(q, hits) == "vault"
+    assert not answering.select(q, hits, HashEmbedder()).covered
+    # a command the pages do document, or a word they use, is no gap
+    assert reference.unseen_command("How do I make frob add track large files?", hits) is None
+    assert reference.unseen_command("Can frob config store large files?", hits) is None
+    assert reference.unseen_command("Does frob track large files?", hits) is None
+    # notes whose file names share no family ("bread-baking.md") name no command
+    notes = [Hit("cook", "b-1", "k/bread-baking.md", "bread-baking.md", "", 0.5, ATTRIBUTES)]
+    assert reference.unseen_command("How do I bake bread rolls?", notes) is None
+
+
+def test_an_option_question_s_wording_is_no_unseen_subject() -> None:
+    # "the change lands" was taken for the thing asked about, and "lands" is in no chunk: but
+    # a question asking which option does something is about an option, in its own words.
+    hits = [
+        Hit("frob", "diff-00009", "m/frob-diff.txt", "frob-diff.txt", "", 0.61, SPREAD),
+        Hit("frob", "log-00002", "m/frob-log.txt", "frob-log.txt", "", 0.52, LOG),
+    ]
+    q = "Which frob diff option shows how much of the change lands in each folder?"
+    assert reference.unseen_subject(q, hits) is None
+    sel = answering.select(q, hits, HashEmbedder())
+    assert sel.covered and answering.entry_answer(q, sel) is sel.best
+    # other questions still name their subject ("hydrangeas" in no chunk)
+    assert reference.unseen_subject("When should I prune the hydrangeas?", hits) == "hydrangeas"
+
+
+SPREAD = """OPTIONS
+-X[<param1,param2,...>], --spread[=<param1,param2,...>]
+Output the distribution of relative amount of changes for each folder.
+
+--short
+Output only the last line of the summary.
+"""
+
+
+def test_a_name_with_a_verb_ending_is_one_the_pages_use() -> None:
+    # "GPG-signs" in the question, "GPG-sign" in the entry: the same name.
+    entry = "--[no-]signed, --signed=(true|false)\nGPG-sign the push request to update refs.\n"
+    hits = [
+        Hit("frob", "push-00005", "m/frob-push.txt", "frob-push.txt", "", 0.77, entry),
+        Hit("frob", "push-00006", "m/frob-push.txt", "frob-push.txt", "", 0.60, LOG),
+    ]
+    q = "Which frob push option GPG-signs the push request?"
+    assert reference.unseen_names(q, hits) == []
+    sel = answering.select(q, hits, HashEmbedder())
+    assert sel.covered and sel.best is not None and sel.best.sentence.startswith("--[no-]signed")
+    assert reference.unseen_names("How do I GPG-sign with Bitbucket?", hits) == ["Bitbucket"]

@@ -561,7 +561,9 @@ def select(
     # name or a pronoun.
     searched = not scoped and len(hits) > 1
     known = not searched or not (
-        reference.unseen_names(question, hits) or reference.unseen_subject(question, hits)
+        reference.unseen_names(question, hits)
+        or reference.unseen_subject(question, hits)
+        or reference.unseen_command(question, hits)
     )
     covered = relevant and known and confidence >= model.threshold
     # "When should I sow carrots, and how deep?": each part ranked on its own (compound.py)
