@@ -212,6 +212,11 @@ class Selection:
         if named and alternatives.names_other_kind(self.question, self.ranked[0].sentence):
             keep = [*named, *(c for c in keep if c not in named)]
             keep = [c for c in keep if not alternatives.names_other_kind(self.question, c.sentence)]
+        # The entry shown as the answer (entry_answer) is evidence, whatever a longer runner-up
+        # holds of the question's words ("--log-size …" beside "-n, --max-count … Limit the
+        # number of commits to output.").
+        if self.ranked[0] not in keep and answers_as_entry(self.question, self.ranked[0].sentence):
+            keep.append(self.ranked[0])
         return sorted(keep, key=lambda c: c.position)
 
     def alternatives(self) -> list[Candidate]:
@@ -556,7 +561,9 @@ def select(
     # name or a pronoun.
     searched = not scoped and len(hits) > 1
     known = not searched or not (
-        reference.unseen_names(question, hits) or reference.unseen_subject(question, hits)
+        reference.unseen_names(question, hits)
+        or reference.unseen_subject(question, hits)
+        or reference.unseen_command(question, hits)
     )
     covered = relevant and known and confidence >= model.threshold
     # "When should I sow carrots, and how deep?": each part ranked on its own (compound.py)
@@ -573,11 +580,17 @@ def entry_answer(question: str, selection: Selection) -> Candidate | None:
     best = selection.best
     if best is None or not selection.covered:
         return None
-    defines = options.defined(best.sentence)
+    return best if answers_as_entry(question, best.sentence) else None
+
+
+def answers_as_entry(question: str, sentence: str) -> bool:
+    """`sentence` is an option entry that answers `question`: it defines the option asked
+    about, or the question asks for an option without naming one."""
+    defines = options.defined(sentence)
     asked = options.flags(question)
-    if defines and (defines & asked or (not asked and options.asks_for_option(question))):
-        return best
-    return None
+    return bool(defines) and bool(
+        defines & asked or (not asked and options.asks_for_option(question))
+    )
 
 
 def has_negation(text: str) -> bool:

@@ -45,7 +45,8 @@ def flags(text: str) -> set[str]:
     `--[no-]verify` is --verify and --no-verify)."""
     found: set[str] = set()
     for m in _FLAG.findall(text):
-        flag = m.split("=")[0].rstrip(".,;:")
+        # "-L<start>", "-I<regex>": the option is -L, -I (but "-<number>" is one)
+        flag = re.sub(r"(?<=\w)[<\[].*$", "", m.split("=")[0]).rstrip(".,;:")
         if _NO in flag:
             found |= {flag.replace(_NO, ""), flag.replace(_NO, "no-")}
         else:
@@ -60,14 +61,74 @@ def without_flags(text: str) -> str:
 
 def defined(sentence: str) -> set[str]:
     """The options a candidate defines: those in its entry heading, if it starts with one."""
-    m = _ENTRY.match(sentence)
-    return flags(m.group(1)) if m else set()
+    return flags(heading(sentence))
 
 
 def heading(sentence: str) -> str:
     """An entry's heading ("-n, --dry-run"), or "" where the candidate is no entry."""
+    end = _heading_end(sentence)
+    if end is not None:
+        return sentence[:end]
     m = _ENTRY.match(sentence)
     return m.group(0) if m else ""
+
+
+_START = re.compile(r"--?(?:\[no-\])?[A-Za-z0-9<]")
+_CLOSE = {"[": "]", "(": ")", "{": "}", "<": ">"}
+
+
+def _token_end(text: str, i: int) -> int | None:
+    """Where an option or its argument starting at `i` ends: at a space or comma outside
+    brackets (or a comma before a space). Commas and bars inside brackets belong to it ("--stat[=<width>[,<count>]]",
+    "--empty={drop,keep,ask}", "--track[=(direct|inherit)]"); a space or quote inside
+    brackets, or an unbalanced bracket, means prose ("( ... )", "--no-keep-empty).")."""
+    stack: list[str] = []
+    j = i
+    while j < len(text):
+        ch = text[j]
+        if ch in _CLOSE:
+            stack.append(_CLOSE[ch])
+        elif ch in ")]}>":
+            if not stack or stack.pop() != ch:
+                return None
+        elif not stack and (ch.isspace() or text[j : j + 2].rstrip() == ","):
+            break  # "-L<start>,<end>:<file>" goes on past its comma; ", " ends it
+        elif ch.isspace() or not (ch.isalnum() or ch in "_=:.|*+/-,"):
+            return None
+        j += 1
+    return j if not stack and j > i else None
+
+
+def _heading_end(text: str) -> int | None:
+    """The end of the entry heading `text` starts with: options, each with its arguments
+    ("-m <msg>", "--contains [<commit>]"), joined by commas; a trailing comma goes on in the
+    next line of the page. None where `text` starts with no heading."""
+    i = len(text) - len(text.lstrip())
+    while _START.match(text, i):
+        j = _token_end(text, i)
+        while j is not None:  # arguments after a space: "-m <msg>", "--contains [<commit>]"
+            arg = re.match(r"\s+(?=[<\[])", text[j:])
+            end = _token_end(text, j + arg.end()) if arg else None
+            if end is None:
+                break
+            j = end
+        if j is None:
+            return None
+        rest = text[j:]
+        if rest.startswith(","):
+            if not rest[1:].strip():
+                return len(text)  # "--output-indicator-old=<char>," and the next line
+            gap = re.match(r"\s+", rest[1:])
+            if gap is None:
+                return None
+            i = j + 1 + gap.end()  # another option must follow
+            continue
+        gap = re.match(r"\s+", rest)
+        if gap and _START.match(text, j + gap.end()):
+            i = j + gap.end()
+            continue
+        return j if not rest or gap else None
+    return None
 
 
 def is_usage(sentence: str) -> bool:

@@ -88,6 +88,9 @@ _WHAT_THING = re.compile(
     rf"(?:\s+(?!{_AFTER})(?P<object>[a-z][a-z ]*?))?(?:\s+{_AFTER}.*)?\s*\?$",
     re.IGNORECASE,
 )
+_WHICH_OPTION = re.compile(
+    r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}(?:option|flag)s?\b", re.IGNORECASE
+)
 _PREPOSITIONS = frozenset(
     {"in", "on", "at", "to", "for", "with", "from", "by", "of", "into", "after", "before", "during"}
 )
@@ -100,6 +103,8 @@ def unseen_subject(question: str, hits: Sequence[Hit]) -> str | None:
     from frontdesk.answering import MEASURES
     from frontdesk.followup import topic
 
+    if _WHICH_OPTION.search(question):
+        return None  # about an option, told by its effect in the asker's words ("… lands in")
     text = stems(" ".join(h.text for h in hits))
     # "What oil temperature should I fry chips at?": the thing after "what" and the verb's object
     m = _WHAT_THING.match(question.strip())
@@ -141,8 +146,31 @@ def unseen_names(question: str, hits: Sequence[Hit]) -> list[str]:
     return [
         n
         for n in _NAME.findall(question)
-        if not re.search(rf"(?<!\w){re.escape(n.lower())}(?!\w)", text)
+        # "GPG-signs" where the pages say "GPG-sign": a verb's or plural's "s"
+        if not any(
+            re.search(rf"(?<!\w){re.escape(form)}(?!\w)", text)
+            for form in {n.lower(), re.sub(r"(?<=\w{3})s$", "", n.lower())}
+        )
     ]
+
+
+def unseen_command(question: str, hits: Sequence[Hit]) -> str | None:
+    """A command of the documents' family that none of them documents: "git lfs" asked of
+    pages git-config.txt, git-blame.txt … when no retrieved chunk uses the word "lfs". Pages
+    named "<family>-<command>" document one command each, and keyword retrieval finds a word
+    wherever they use it, so the question is about a command they do not cover (it shares
+    its other words, "track large files", with them, and the gate passes it)."""
+    pages = {h.source_name.rsplit("/", 1)[-1].rsplit(".", 1)[0].lower() for h in hits}
+    parts = [p.split("-", 1) for p in pages if "-" in p]
+    families = {f for f, _ in parts if sum(g == f for g, _ in parts) >= 2}
+    text = stems(" ".join(h.text for h in hits))
+    for family in families:
+        pattern = rf"\b{re.escape(family)}\s+([a-z][a-z0-9]*)\b"
+        for m in re.finditer(pattern, question, re.IGNORECASE):
+            word = m.group(1).lower()
+            if f"{family}-{word}" not in pages and content_words(word) and not stems(word) <= text:
+                return word
+    return None
 
 
 # Words that say an option is asked for, not what it does.

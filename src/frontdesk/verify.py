@@ -240,7 +240,10 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         return None
     asked = set(content_words(question))
     new = words - asked
-    if not new and not numbers(claim):  # "Use 10 g of salt." says what was asked: 10 g
+    # "Use 10 g of salt." says what was asked: 10 g; "--bare Make a bare repository." for
+    # "Which option makes a bare repository?" says it too: the option the question left open
+    given = numbers(claim) or options.flags(claim) - options.flags(question)
+    if not new and not given:
         return "it restates the question"
     have = set(content_words(evidence))
     share = len(new & have) / len(new) if new else 1.0
