@@ -227,3 +227,46 @@ def test_how_can_i_tell_is_answered_by_the_test() -> None:
     )
     sel = answering.Selection(instructions.rerank(question, ranked), 0.9, True, question)
     assert [c.sentence for c in sel.evidence()] == [ready]
+
+
+def test_parts_that_clearly_belong_to_two_plugins_go_to_both() -> None:
+    # "How far ahead should I salt a steak, and what do I cut thick branches with?" scored 0.35
+    # as a whole (no plugin confident) and went to cooking alone; each part on its own was clear
+    # (the product's scores on the example plugins)
+    from frontdesk import routing_parts
+    from frontdesk.router import PluginScore, Thresholds
+
+    def t(name: str) -> Thresholds:
+        return Thresholds(accept=0.546, reject=0.229)
+
+    salt = [PluginScore("cooking", 0.434), PluginScore("gardening", 0.164)]
+    branches = [PluginScore("gardening", 0.375), PluginScore("cooking", 0.169)]
+    assert [p.name for p in routing_parts.owners([salt, branches], t)] == ["cooking", "gardening"]
+    # one plugin for both parts, a part with no clear owner, or one that fits no plugin: no split
+    assert routing_parts.owners([salt, salt], t) == []
+    close = [PluginScore("gardening", 0.375), PluginScore("cooking", 0.30)]
+    assert routing_parts.owners([salt, close], t) == []
+    low = [PluginScore("gardening", 0.20), PluginScore("cooking", 0.01)]
+    assert routing_parts.owners([salt, low], t) == []
+
+
+def test_a_merge_that_restates_the_question_does_not_keep_a_part_by_it() -> None:
+    # the merged answer of the spokes + sourdough question restated the whole question, then
+    # gave the sourdough part alone: the spokes' words were "kept" through the question
+    from frontdesk import parts
+
+    question = (
+        "How do I check my wheels for loose spokes, and how long does a sourdough starter take "
+        "to double?"
+    )
+    merged = (
+        f'The answer to the question "{question}" is: "It is ready to bake with when it doubles '
+        'within four to eight hours of feeding."'
+    )
+    consults = [
+        {"answer": "Check the wheels for loose spokes by squeezing pairs of spokes together."},
+        {"answer": "It is ready to bake with when it doubles within four to eight hours."},
+    ]
+    assert not parts.complete(merged, consults, question)
+    both = "Squeeze pairs of spokes together. It doubles within four to eight hours."
+    assert parts.complete(both, consults, question)
