@@ -23,6 +23,7 @@ import numpy as np
 
 from frontdesk import (
     alternatives,
+    asked_kind,
     compound,
     durations,
     followup,
@@ -31,6 +32,7 @@ from frontdesk import (
     reasons,
     reference,
     sentence_cache,
+    unseen,
 )
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import content_words
@@ -147,7 +149,8 @@ class Selection:
         if not self.ranked:
             return []
         if self.part_evidence():
-            seen = {id(c): c for own in self.part_evidence() for c in own}
+            # by place: two parts may select the same sentence (one Candidate each)
+            seen = {c.position: c for own in self.part_evidence() for c in own}
             return sorted(seen.values(), key=lambda c: c.position)
         top = self.ranked[0].score
         close = [c for c in self.ranked[:limit] if c.score >= 0.6 * top]
@@ -172,7 +175,12 @@ class Selection:
         # evicted by one that does not, whatever words that one shares.
         kind = question_type(self.question)
         holds = [asked & set(content_words(c.sentence)) for c in close]
-        typed = [not kind or _has_type(kind, c.sentence) for c in close]
+        typed = [
+            t
+            if (t := asked_kind.gives(self.question, c.sentence)) is not None
+            else not kind or _has_type(kind, c.sentence)
+            for c in close
+        ]
         keep = [
             c
             for c, h, t in zip(close, holds, typed, strict=True)
@@ -188,8 +196,8 @@ class Selection:
         # instructions.rerank put first; a description beside it ("Aphids gather on soft shoot
         # tips") is no answer to it.
         if instructions.asks_how_to(self.question):
-            told = [c for c in keep if instructions.is_instruction(c.sentence)]
-            if not told and instructions.is_instruction(self.ranked[0].sentence):
+            told = instructions.answering_how(self.question, keep)
+            if not told and instructions.answers_how(self.question, self.ranked[0].sentence):
                 told = [self.ranked[0]]
             # … of them, not one much less close in meaning than another ("Replace gear
             # cables …" beside "To adjust cable tension, shift …" for adjusting the tension)
@@ -540,6 +548,7 @@ def select(
     ranked = reasons.rerank(question, ranked, previous, embedder)  # "why?": a reason, not a repeat
     ranked = instructions.rerank(question, ranked)  # "how do I?": what to do, not a description
     ranked = durations.rerank(question, ranked)  # "how long?": a length of time of what was asked
+    ranked = asked_kind.rerank(question, ranked)  # "how often?", "how wet?": one that says it
     # A question scoped to one document is about it by the user's choice: the floor (cosine,
     # low for short questions such as "When was retirement?") would decline it before the gate
     # — as long as the document shares a word with it, or the question leans on what it is
@@ -560,10 +569,12 @@ def select(
     # document asked about (scoped) or one passage given whole may call its subject by another
     # name or a pronoun.
     searched = not scoped and len(hits) > 1
+    subject = reference.unseen_subject(question, hits)
     known = not searched or not (
         reference.unseen_names(question, hits)
-        or reference.unseen_subject(question, hits)
+        or (subject and not unseen.in_compound(subject, hits))  # "sun" in "sunlight"
         or reference.unseen_command(question, hits)
+        or unseen.unseen(question, hits)
     )
     covered = relevant and known and confidence >= model.threshold
     # "When should I sow carrots, and how deep?": each part ranked on its own (compound.py)

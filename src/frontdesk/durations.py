@@ -28,6 +28,13 @@ if TYPE_CHECKING:
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _HOW_LONG = re.compile(r"\bhow long\b", re.IGNORECASE)
+# "How far ahead should I salt a steak?" asks for a length of time too: the lead time of an
+# action, told by a sentence saying "ahead", "in advance" or "before" (the steaks' rest times,
+# ranked first, give a length of time to "steak" but not a lead time)
+_AHEAD = re.compile(
+    r"\bhow (?:far|long|much time|many \w+) (?:ahead|in advance|beforehand|before)\b", re.I
+)
+_LEAD_TIME = re.compile(r"\b(?:ahead|in advance|beforehand|before|earlier)\b", re.IGNORECASE)
 _AMOUNT = (
     r"\d+(?:[.,]\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"fifteen|twenty|thirty|forty|fifty|sixty|half|few|several|couple\s+of"
@@ -53,7 +60,7 @@ NEAR = 8  # how far down the ranking a length of time may be found
 
 
 def asks_how_long(question: str) -> bool:
-    return bool(_HOW_LONG.search(question))
+    return bool(_HOW_LONG.search(question) or _AHEAD.search(question))
 
 
 def durations(text: str) -> list[re.Match[str]]:
@@ -75,6 +82,8 @@ def answers(question: str, sentence: str, before: str = "") -> bool:
     asked = stems(question) - _GENERIC
     said = [before, *_SENTENCE.split(sentence)]
     for previous, one in itertools.pairwise(said):
+        if _AHEAD.search(question) and not _LEAD_TIME.search(one):
+            continue
         for step in _timed_steps(one):
             words = _words(step)
             if _BACK.search(step) and previous:

@@ -18,6 +18,14 @@ from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 _LEAD = re.compile(r"^(?:and|but|so|also|ok|okay|then|well)\b[,\s]*", re.IGNORECASE)
 _ABOUT = re.compile(r"^(?:what|how)\s+about\s+(?P<x>.+?)\s*\??$", re.IGNORECASE)
 _WHY = re.compile(r"^(?:why|how come|why so|why is that|why not)\s*\??$", re.IGNORECASE)
+# "Why out of the sun?", "Why in the morning?": a why and a phrase of the question before it
+# (no verb of its own) asks that question's reason for that phrase.
+_WHY_PHRASE = re.compile(
+    r"^why\s+(?!.*\b(?:is|are|was|were|do|does|did|should|can|could|will|would|must|has|have)\b)"
+    r"(?P<x>(?:out|away|off|in|on|at|for|with|without|after|before|during|"
+    r"under|inside|outside|from|into|over|near|below|above)\b[^?]*?)\s*\??$",
+    re.IGNORECASE,
+)
 _PREPOSITION = (
     r"(?:in|on|for|with|without|at|after|before|during|by|under|inside|outside|from|to|"
     r"into|over|near|if|when|while)"
@@ -221,6 +229,7 @@ def is_followup(question: str) -> bool:
         _LEAD.match(q)
         or _ABOUT.match(q)
         or _WHY.match(q)
+        or _WHY_PHRASE.match(_LEAD.sub("", q))
         or _pronouns(q)
         or _BARE_WH.match(_LEAD.sub("", q))
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
@@ -252,6 +261,11 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     about = _ABOUT.match(q)
     if about:
         return _about(about.group("x"), prev, earlier)
+    phrase_why = _WHY_PHRASE.match(q)
+    if phrase_why:  # "Why out of the sun?" -> "Why should I store my bike out of the sun?"
+        rest = _CUT.sub("", _WH.sub("", _LEAD.sub("", prev)).rstrip("?!. "))
+        if _AUX.match(rest):
+            return _sentence(f"Why {rest[0].lower() + rest[1:]} {phrase_why.group('x')}")
     if _WHY.match(q):
         rest = _WH.sub("", _LEAD.sub("", prev))
         if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"

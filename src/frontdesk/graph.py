@@ -406,7 +406,8 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                     runtime, runtime.coordinator_spec, merge, config, "merge"
                 )
                 usage = [record]
-                if not parts.complete(answer, grounded):  # a merge may not drop a part
+                asked = state.get("standalone") or state["question"]
+                if not parts.complete(answer, grounded, asked):  # a merge may not drop a part
                     answer = parts.compose(state["route"], grounded)
                     reason += (
                         "; the merged answer left a part out, so each part is given as answered"

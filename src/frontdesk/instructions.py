@@ -86,12 +86,52 @@ def is_instruction(sentence: str) -> bool:
     return not (plural_head and rest[1] not in _OBJECT_START)
 
 
+# "It is ready when a floured finger … leaves a dent", "a knock means the headset is loose": the
+# test a "how can I tell if …" asks for, whether or not an instruction states it
+_TEST = re.compile(
+    r"\b(?:is|are)\s+(?:ready|done|cooked|ripe|enough|worn|loose|time)\s+(?:when|if|once)\b"
+    r"|\bmeans\s+(?:that\s+)?(?:the|it|they|your)\b",
+    re.IGNORECASE,
+)
+
+
+def answers_how(question: str, sentence: str) -> bool:
+    """Whether `sentence` answers a how-to question: an instruction, or for "how can I tell
+    if …" the test."""
+    return is_instruction(sentence) or (asks_tell(question) and bool(_TEST.search(sentence)))
+
+
+def answering_how(question: str, candidates: list[Candidate]) -> list[Candidate]:
+    """Those of `candidates` that answer a how-to question; for "how can I tell if …", the
+    tests alone when one is there (an instruction beside it is what to do, not how to tell)."""
+    told = [c for c in candidates if answers_how(question, c.sentence)]
+    tests = [c for c in told if asks_tell(question) and _TEST.search(c.sentence)]
+    return tests or told
+
+
+def _tested(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """For "how can I tell if the dough has proved enough?", the near sentence stating the
+    test ("It is ready when …") first, when the best states none ("Leave the dough covered
+    until it has doubled in size", an instruction with a condition, true of the first prove)."""
+    if not asks_tell(question) or _TEST.search(ranked[0].sentence):
+        return ranked
+    asked = stems(TELL.sub(" ", question))
+    found = [c for c in ranked[1:NEAR] if _TEST.search(c.sentence) and asked & stems(c.sentence)]
+    if not found:
+        return ranked
+    first = dataclasses.replace(found[0], score=ranked[0].score)
+    return [first, *(c for c in ranked if c is not found[0])]
+
+
 def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """`ranked` (best first) with an instruction first for a how-to question whose best sentence
     is none; unchanged otherwise. The instruction is one under the best sentence's own section
     (the pest described there) or one sharing a word of the question; for "how do I know …", one
     stating a condition first."""
-    if not ranked or not asks_how_to(question) or is_instruction(ranked[0].sentence):
+    if not ranked or not asks_how_to(question):
+        return ranked
+    ranked = _tested(question, ranked)
+    if is_instruction(ranked[0].sentence) or _TEST.search(ranked[0].sentence):
         return ranked
     asked = stems(question)
     section = title_of(ranked[0].hit.text, ranked[0].sentence)

@@ -44,12 +44,15 @@ def part_text(route: dict[str, Any], plugin: str) -> str | None:
     return "; ".join(mine) if mine else None
 
 
-def complete(answer: str, consults: list[dict[str, Any]]) -> bool:
-    """Does a merged answer keep every part: each part's numbers and most of its words?"""
+def complete(answer: str, consults: list[dict[str, Any]], question: str = "") -> bool:
+    """Does a merged answer keep every part: each part's numbers and most of its words beyond
+    the question's? (A merge that restated the whole question, then gave one part's answer,
+    held the other part's words through the question alone.)"""
+    asked = set(content_words(question))
     words = set(content_words(answer))
     numbers = set(_NUMBER.findall(answer))
     for c in consults:
-        own = set(content_words(c["answer"]))
+        own = set(content_words(c["answer"])) - asked
         if not set(_NUMBER.findall(c["answer"])) <= numbers:
             return False
         if own and len(own & words) < 0.5 * len(own):

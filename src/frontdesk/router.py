@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from frontdesk import query_vectors
+from frontdesk import query_vectors, routing_parts
 from frontdesk.embeddings import Embedder
 from frontdesk.errors import BackendError
 from frontdesk.plugins import Plugin
@@ -302,7 +302,12 @@ class Router:
             reason = "a correction says no plugin fits questions like this one"
             return Route([], "coordinator", reason, whole, seconds=time.perf_counter() - started)
         by_part = [self.score_vector(v, b) for v, b in zip(vectors[1:], boosts[1:], strict=True)]
-        route = self._decide(question, whole, by_part, chooser)
+        owners = routing_parts.owners(by_part, self._thresholds) if len(by_part) > 1 else []
+        if owners:  # each part clearly another plugin's (routing_parts.py)
+            both = " and ".join(p.name for p in owners)
+            route = Route(owners, "multi", f"{both} each fit a part of the question")
+        else:
+            route = self._decide(question, whole, by_part, chooser)
         route.scores = whole
         names = {p.name for p in route.plugins}
         for part, scores in zip(parts, by_part, strict=True):

@@ -1,0 +1,75 @@
+""" "How often?" and "How wet should it be?" are answered by a sentence that says how often, or
+how wet — not by the one most like the question.
+
+"How do I get rid of slugs?" then "How often?" ranked "Slugs feed at night and in damp weather."
+first; the notes' "two or three evenings after rain" came second, too far below to be kept.
+"How wet should a compost heap be?" ranked the heap's "six to twelve months" above "Keep the heap
+as moist as a wrung-out sponge". When the best sentence does not give the kind of answer asked
+for and a close one of the same document does, that one comes first (durations.py does the same
+for "how long"; the "why" and "how do I" reranks for reasons and instructions).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from frontdesk.answering import Candidate
+
+NEAR = 4  # how far down the ranking the answer may be found
+# "How wet should it be?", "How thick should a mulch be?": a degree, asked of a thing
+_DEGREE = re.compile(
+    r"^how\s+(?!long\b|often\b|many\b|much\b|far\b|old\b|come\b|do\b|does\b|did\b|can\b|"
+    r"should\b|is\b|are\b|to\b)(?P<adj>[a-z]+)\s+(?:should|must|does|do|is|are|can|ought to)\b"
+    r".*\b(?:be|get|go|stay)\s*\?$",
+    re.IGNORECASE,
+)
+_MEASURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:cm|mm|m|km|°\s*[CF]|%|litres?|ml|g|kg|bar|psi|Nm|degrees?)\b"
+)
+_AS_AS = re.compile(r"\bas\s+\w+\s+as\b", re.IGNORECASE)
+# A count of occasions ("two or three evenings", "three times"), not a length of time: "six to
+# twelve months" is how long compost takes, no answer to how often to turn it.
+_OCCASIONS = re.compile(
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten|few|several)"
+    r"(?:\s+(?:or|to)\s+\w+)?\s+(?:times?|evenings?|mornings?|nights?|rides?)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_degree(question: str) -> bool:
+    return bool(_DEGREE.match(question.strip()))
+
+
+def gives_degree(sentence: str) -> bool:
+    """ "5 cm thick", "as moist as a wrung-out sponge": a measure or a comparison."""
+    return bool(_MEASURE.search(sentence) or _AS_AS.search(sentence))
+
+
+def gives(question: str, sentence: str) -> bool | None:
+    """Whether `sentence` gives what `question` asks for; None when it asks for neither kind."""
+    from frontdesk.answering import question_type, says_frequency
+
+    if question_type(question) == "frequency":
+        return says_frequency(sentence) or bool(_OCCASIONS.search(sentence))
+    if asks_degree(question):
+        return gives_degree(sentence)
+    return None
+
+
+def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """`ranked` (best first) with the closest in meaning of the near sentences of the best's
+    document that give what was asked first, when the best does not. Unchanged otherwise."""
+    if not ranked or gives(question, ranked[0].sentence) is not False:
+        return ranked
+    best = ranked[0]
+    found = [
+        c for c in ranked[1:NEAR] if c.hit.source == best.hit.source and gives(question, c.sentence)
+    ]
+    if not found:
+        return ranked
+    chosen = max(found, key=lambda c: c.sim)
+    lifted = dataclasses.replace(chosen, score=best.score)  # close to the first: evidence
+    return [lifted, *(c for c in ranked if c is not chosen)]
