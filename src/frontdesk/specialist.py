@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from frontdesk import reasons
+from frontdesk import phrasing, reasons
 from frontdesk.answering import Candidate, Selection, has_type, question_type, says_frequency
 from frontdesk.declines import is_decline
 from frontdesk.store import Hit
@@ -23,11 +23,16 @@ Cite = Callable[[Hit], dict[str, Any]]
 
 
 def previous_answer(history: list[BaseMessage]) -> str | None:
-    """The thread's last answer (its position in the notes helps pick the next one)."""
+    """The thread's last answer (its position in the notes helps pick the next one): the
+    evidence sentence it rested on where the turn stored one (phrasing.rests_on), else its
+    text."""
     for message in reversed(history):
         if isinstance(message, AIMessage):
             text = str(message.content)
-            return None if is_decline(text) else text
+            if is_decline(text):
+                return None
+            meta = message.additional_kwargs.get("frontdesk") or {}
+            return next(iter(meta.get("rests_on") or []), text)
     return None
 
 
@@ -108,21 +113,26 @@ def verified(
         if all(c in evidence for c in own)
     ]
     verdict = verify(said, question, facts, cases if len(cases) > 1 else (), parts)
-    if verdict.supported:
+    # true and thin: a claim keeping too little of its sentence is shown as the sentence
+    thin = phrasing.narrow(verdict.answer, question, facts)
+    if verdict.supported and not thin.changed:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:
-        reason = "answered from its notes, quoted (" + "; ".join(verdict.problems[:2]) + ")"
+        problems = [*verdict.problems, *thin.problems]
+        reason = "answered from its notes, quoted (" + "; ".join(problems[:2]) + ")"
     # A part of the question these notes do not cover is said, not dropped (a question across
     # two plugins routed to one: "… loose spokes, and how long does a sourdough starter take
     # to double?" was answered about the spokes alone).
     gaps = [decline_text(plugin, p.question) for p in selection.parts if not p.covered]
     gaps = gaps if len(gaps) < len(selection.parts) else []  # none covered: the whole answers
+    best = selection.best.sentence if selection.best in evidence else None
     return {
         "plugin": plugin,
-        "answer": " ".join([verdict.answer, *gaps]),
+        "answer": " ".join([thin.answer, *gaps]),
+        "rests_on": phrasing.rests_on(thin.answer, facts, best),
         "grounding": {
             "generated": said,  # what the model said, before the checks
-            "repaired": verdict.repaired,
+            "repaired": verdict.repaired or thin.changed,
             "retrieval": round(retrieval, 4),
             "support": 1.0 if verdict.supported else 0.0,
             "confidence": round(selection.confidence, 4),
