@@ -72,6 +72,15 @@ def test_the_sentence_a_claim_rests_on_is_found_by_its_numbers_too() -> None:
     assert out.changed and out.answer == f"“{THICK}”"
 
 
+def test_on_a_tie_the_claim_rests_on_the_sentence_it_covers_more_of() -> None:
+    # examples_dev: "every week" rests on the weekly check, not on the check before every ride
+    ride = "Before every ride: Press each tyre with your thumb, or better, check the pressure with a gauge."
+    week = "Check pressure every week with a gauge; tyres lose air slowly even without a puncture."
+    said = "Check your tyre pressure every week with a gauge;"
+    assert basis(said, [ride, week]) == "Check pressure every week with a gauge;"
+    assert not narrow(said, "How often should I check my tyre pressure?", [ride, week]).changed
+
+
 def test_a_quote_or_a_decline_is_left_alone() -> None:
     assert not narrow(f"“{THIN}”", "How long should a steak rest?", [THIN]).changed
     assert not narrow("No, they did not.", "Did they have any children?", [OLDMAN]).changed
@@ -105,7 +114,7 @@ def test_a_turn_stores_the_sentence_its_answer_rests_on_for_the_next_turn(
     stored = eng.memory.messages(eng.graph, "b")
     rests = stored[-1].additional_kwargs["frontdesk"]["rests_on"]
     assert rests and rests[0] in BIO, rests
-    assert specialist.previous_answer(stored) == rests[0]
+    assert specialist.previous_answer(stored) == " ".join(rests)
 
 
 def test_without_a_stored_sentence_the_previous_answer_is_its_text() -> None:
@@ -114,4 +123,4 @@ def test_without_a_stored_sentence_the_previous_answer_is_its_text() -> None:
     stored = AIMessage(said, additional_kwargs={"frontdesk": {"rests_on": [BIO[59:91]]}})
     assert specialist.previous_answer([HumanMessage("q"), stored]) == BIO[59:91]
     assert rests_on("No, they did not.", [THIN, THICK], THICK) == [THICK]
-    assert rests_on(f"“{THIN} {THICK}”", [THIN, THICK], THICK) == [THICK, THIN]
+    assert rests_on(f"“{THIN} {THICK}”", [THIN, THICK], THICK) == [THIN, THICK]

@@ -48,13 +48,18 @@ def _terms(text: str) -> set[str]:
 
 def basis(claim: str, facts: list[str]) -> str | None:
     """The evidence sentence `claim` rests on: the one sharing most of its content words and
-    numbers (the first on a tie), or None when it shares none."""
+    numbers, on a tie the one the claim covers more of ("Check your tyre pressure every week
+    with a gauge" rests on "Check pressure every week with a gauge", not on "Before every ride:
+    … check the pressure with a gauge"); None when it shares none."""
     terms = _terms(claim)
-    best, where = 0, None
+    best: tuple[int, float] = (0, 0.0)
+    where = None
     for sentence in _sentences(facts):
-        shared = len(terms & _terms(sentence))
-        if shared > best:
-            best, where = shared, sentence
+        own = _terms(sentence)
+        shared = len(terms & own)
+        key = (shared, shared / len(own) if own else 0.0)
+        if shared and key > best:
+            best, where = key, sentence
     return where
 
 
@@ -102,11 +107,12 @@ def narrow(answer: str, question: str, facts: list[str]) -> Narrowed:
 
 
 def rests_on(answer: str, facts: list[str], best: str | None) -> list[str]:
-    """The evidence sentences `answer` rests on, the selection's best first: each quoted
-    sentence, and each claim's basis. Stored with the answer, they locate it in the notes for
-    the next question of the thread (answering.select's position features); its phrasing may
-    locate nothing ("No, they did not.") or another sentence than the one it rests on. An
-    answer resting on none of them (a bare "No.") rests on the best sentence it was given."""
+    """The evidence sentences `answer` rests on, in its order: each quoted sentence, and each
+    claim's basis. Stored with the answer, they locate it in the notes for the next question of
+    the thread (answering.select's position features, and what a "why?" must not repeat); its
+    phrasing may locate nothing ("No, they did not.") or another sentence than the one it rests
+    on. An answer resting on none of them (a bare "No.") rests on the best sentence it was
+    given."""
     found: list[str] = []
     for claim in (c.strip(" “”") for c in _SENTENCE.split(answer.strip())):
         if not claim:
@@ -115,6 +121,4 @@ def rests_on(answer: str, facts: list[str], best: str | None) -> list[str]:
         sentence = inside[0] if inside else basis(claim, facts)
         if sentence is not None and sentence not in found:
             found.append(sentence)
-    if best is not None and (best in found or not found):
-        found = [best, *(s for s in found if s != best)]
-    return found
+    return found or ([best] if best is not None else [])

@@ -24,7 +24,7 @@ Cite = Callable[[Hit], dict[str, Any]]
 
 def previous_answer(history: list[BaseMessage]) -> str | None:
     """The thread's last answer (its position in the notes helps pick the next one): the
-    evidence sentence it rested on where the turn stored one (phrasing.rests_on), else its
+    evidence sentences it rested on where the turn stored them (phrasing.rests_on), else its
     text."""
     for message in reversed(history):
         if isinstance(message, AIMessage):
@@ -32,7 +32,7 @@ def previous_answer(history: list[BaseMessage]) -> str | None:
             if is_decline(text):
                 return None
             meta = message.additional_kwargs.get("frontdesk") or {}
-            return next(iter(meta.get("rests_on") or []), text)
+            return " ".join(meta.get("rests_on") or []) or text
     return None
 
 
