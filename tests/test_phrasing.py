@@ -8,21 +8,13 @@ the one the claim rests on, never another case's (the thick and the thin steak).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage
 
 from frontdesk import answering, specialist
-from frontdesk.engine import Engine
-from frontdesk.phrasing import basis, narrow, rests_on
-from frontdesk.settings import Settings
+from frontdesk.phrasing import basis, narrow
 from frontdesk.store import Hit
-from frontdesk.testing import FakeChatModel, HashEmbedder
-
-from .conftest import write_plugin
 
 OLDMAN = (
     "In 2004, Oldman returned to prominence when he landed a significant role in the Harry "
@@ -72,55 +64,24 @@ def test_the_sentence_a_claim_rests_on_is_found_by_its_numbers_too() -> None:
     assert out.changed and out.answer == f"“{THICK}”"
 
 
-def test_on_a_tie_the_claim_rests_on_the_sentence_it_covers_more_of() -> None:
-    # examples_dev: "every week" rests on the weekly check, not on the check before every ride
-    ride = "Before every ride: Press each tyre with your thumb, or better, check the pressure with a gauge."
-    week = "Check pressure every week with a gauge; tyres lose air slowly even without a puncture."
-    said = "Check your tyre pressure every week with a gauge;"
-    assert basis(said, [ride, week]) == "Check pressure every week with a gauge;"
-    assert not narrow(said, "How often should I check my tyre pressure?", [ride, week]).changed
+RIDE = "Before every ride: Press each tyre with your thumb, or better, check the pressure with a gauge."
+WEEK = "Check pressure every week with a gauge."
+
+
+def test_on_a_tie_the_claim_rests_on_the_sentence_selected_as_answering() -> None:
+    # examples_dev: "… every week with a gauge" shares as many words with the check before every
+    # ride; the selection ranked the weekly check first, and the claim keeps what it says
+    said = "Check your tyre pressure every week with a gauge."
+    question = "How often should I check my tyre pressure?"
+    hit = Hit("cycling", "c1", "tyres.md", "tyres.md", "", 0.6, f"{RIDE} {WEEK}")
+    ride = answering.Candidate(hit, RIDE, 0, 0.5, 0.3)
+    week = answering.Candidate(hit, WEEK, 1, 0.6, 0.6)
+    sel = answering.Selection([week, ride], 0.9, True, question)
+    out = specialist.verified("cycling", question, said, sel, [ride, week], 0.6, lambda h: {})
+    assert out["answer"] == said, out["answer"]
+    assert basis(said, [RIDE, WEEK]) == RIDE and basis(said, [WEEK, RIDE]) == WEEK
 
 
 def test_a_quote_or_a_decline_is_left_alone() -> None:
     assert not narrow(f"“{THIN}”", "How long should a steak rest?", [THIN]).changed
     assert not narrow("No, they did not.", "Did they have any children?", [OLDMAN]).changed
-
-
-BIO = (
-    "She studied law in Paris. In 1990 she joined a small firm. "
-    "In 1995 she opened her own firm. In 2001 she retired to the coast."
-)
-
-
-def test_a_turn_stores_the_sentence_its_answer_rests_on_for_the_next_turn(
-    make_settings: Callable[..., Settings], tmp_path: Path
-) -> None:
-    # "Yes, she did." locates nothing in the notes; the next turn starts from the sentence the
-    # answer rested on (QuAC: "No, they did not." left a follow-up without a position)
-    root = tmp_path / "bio-plugins"
-    write_plugin(
-        root,
-        "bio",
-        "Her life and career.",
-        ["Where did she study?"],
-        {"bio.md": BIO},
-        "fake:script",
-    )
-    eng = Engine(make_settings(plugins_path=str(root)), embedder=HashEmbedder())
-    eng.ingest()
-    FakeChatModel.enqueue("Yes, she did.")
-    first = eng.ask("Did she open her own firm in 1995?", thread_id="b", plugin="bio")
-    assert first.answer == "Yes, she did."
-    stored = eng.memory.messages(eng.graph, "b")
-    rests = stored[-1].additional_kwargs["frontdesk"]["rests_on"]
-    assert rests and rests[0] in BIO, rests
-    assert specialist.previous_answer(stored) == " ".join(rests)
-
-
-def test_without_a_stored_sentence_the_previous_answer_is_its_text() -> None:
-    said = "She opened her own firm."
-    assert specialist.previous_answer([HumanMessage("q"), AIMessage(said)]) == said
-    stored = AIMessage(said, additional_kwargs={"frontdesk": {"rests_on": [BIO[59:91]]}})
-    assert specialist.previous_answer([HumanMessage("q"), stored]) == BIO[59:91]
-    assert rests_on("No, they did not.", [THIN, THICK], THICK) == [THICK]
-    assert rests_on(f"“{THIN} {THICK}”", [THIN, THICK], THICK) == [THIN, THICK]

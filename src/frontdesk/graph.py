@@ -356,9 +356,6 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
             },
             "citations": extra.get("citations", []),
         }
-        if meta["route"]["mode"] in ("specialist", "multi"):  # where the next turn starts from
-            consults = state.get("consults") or []
-            meta["rests_on"] = [s for c in consults for s in c.get("rests_on", [])]
         return {
             "route": route,
             "answer": answer,

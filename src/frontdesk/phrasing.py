@@ -20,6 +20,7 @@ stands as the model said it.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from frontdesk.grounding import stems
@@ -48,18 +49,15 @@ def _terms(text: str) -> set[str]:
 
 def basis(claim: str, facts: list[str]) -> str | None:
     """The evidence sentence `claim` rests on: the one sharing most of its content words and
-    numbers, on a tie the one the claim covers more of ("Check your tyre pressure every week
-    with a gauge" rests on "Check pressure every week with a gauge", not on "Before every ride:
-    … check the pressure with a gauge"); None when it shares none."""
+    numbers, on a tie the first of `facts` (specialist.verified gives them best first: where
+    the words do not say which sentence a claim rests on, the one selected as answering);
+    None when it shares none."""
     terms = _terms(claim)
-    best: tuple[int, float] = (0, 0.0)
-    where = None
+    best, where = 0, None
     for sentence in _sentences(facts):
-        own = _terms(sentence)
-        shared = len(terms & own)
-        key = (shared, shared / len(own) if own else 0.0)
-        if shared and key > best:
-            best, where = key, sentence
+        shared = len(terms & _terms(sentence))
+        if shared > best:
+            best, where = shared, sentence
     return where
 
 
@@ -72,20 +70,22 @@ def kept_share(claim: str, question: str, sentence: str) -> float:
     return len(adds & _terms(claim)) / len(adds)
 
 
-def thin(claim: str, question: str, facts: list[str]) -> str | None:
-    """The basis sentence, when `claim` keeps too little of what it adds to the question."""
-    sentence = basis(claim, facts)
+def thin(claim: str, question: str, facts: list[str], computed: Sequence[str] = ()) -> str | None:
+    """The basis sentence, when `claim` keeps too little of what it adds to the question. A
+    claim resting on a tool's result (`computed`: "180 °C = 356 °F") states its numbers, and
+    the result's wording is no sentence of the notes to show instead."""
+    sentence = basis(claim, [*computed, *facts])
     if sentence is None or kept_share(claim, question, sentence) >= MIN_KEPT:
         return None
-    return sentence
+    return None if any(sentence in c for c in computed) else sentence
 
 
-def narrow(answer: str, question: str, facts: list[str]) -> Narrowed:
+def narrow(answer: str, question: str, facts: list[str], computed: Sequence[str] = ()) -> Narrowed:
     """`answer` with each claim that says less than its basis sentence replaced by that sentence,
     quoted (each sentence once, in the answer's order). A quote of the evidence already is the
-    evidence and is left alone."""
+    evidence and is left alone; `computed`: tool results (see `thin`)."""
     text = answer.strip()
-    if not text or text.startswith("“") or not facts:
+    if not text or text.startswith("“") or not (facts or computed):
         return Narrowed(answer, False)
     parts: list[str] = []
     quoted: list[str] = []
@@ -93,7 +93,7 @@ def narrow(answer: str, question: str, facts: list[str]) -> Narrowed:
     for claim in (c.strip() for c in _SENTENCE.split(text)):
         if not claim:
             continue
-        sentence = thin(claim, question, facts)
+        sentence = thin(claim, question, facts, computed)
         if sentence is None:
             parts.append(claim)
             continue
@@ -104,21 +104,3 @@ def narrow(answer: str, question: str, facts: list[str]) -> Narrowed:
     if not problems:
         return Narrowed(answer, False)
     return Narrowed(" ".join(parts), True, problems)
-
-
-def rests_on(answer: str, facts: list[str], best: str | None) -> list[str]:
-    """The evidence sentences `answer` rests on, in its order: each quoted sentence, and each
-    claim's basis. Stored with the answer, they locate it in the notes for the next question of
-    the thread (answering.select's position features, and what a "why?" must not repeat); its
-    phrasing may locate nothing ("No, they did not.") or another sentence than the one it rests
-    on. An answer resting on none of them (a bare "No.") rests on the best sentence it was
-    given."""
-    found: list[str] = []
-    for claim in (c.strip(" “”") for c in _SENTENCE.split(answer.strip())):
-        if not claim:
-            continue
-        inside = [s for s in _sentences(facts) if s in claim or claim in s]
-        sentence = inside[0] if inside else basis(claim, facts)
-        if sentence is not None and sentence not in found:
-            found.append(sentence)
-    return found or ([best] if best is not None else [])

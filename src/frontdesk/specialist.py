@@ -23,16 +23,11 @@ Cite = Callable[[Hit], dict[str, Any]]
 
 
 def previous_answer(history: list[BaseMessage]) -> str | None:
-    """The thread's last answer (its position in the notes helps pick the next one): the
-    evidence sentences it rested on where the turn stored them (phrasing.rests_on), else its
-    text."""
+    """The thread's last answer (its position in the notes helps pick the next one)."""
     for message in reversed(history):
         if isinstance(message, AIMessage):
             text = str(message.content)
-            if is_decline(text):
-                return None
-            meta = message.additional_kwargs.get("frontdesk") or {}
-            return " ".join(meta.get("rests_on") or []) or text
+            return None if is_decline(text) else text
     return None
 
 
@@ -92,6 +87,17 @@ def titled(question: str, evidence: list[Candidate]) -> list[str]:
     return out
 
 
+def _best_first(evidence: list[Candidate], selection: Selection, question: str) -> list[str]:
+    """The evidence sentences (as `titled` gives them) in the selection's order: a claim whose
+    words tie between two sentences rests on the one selected as answering (phrasing.basis)."""
+    rank = {id(c): i for i, c in enumerate(selection.ranked)}
+    told = sorted(
+        zip(evidence, titled(question, evidence), strict=True),
+        key=lambda pair: rank.get(id(pair[0]), len(rank)),
+    )
+    return [f for _, f in told]
+
+
 def verified(
     plugin: str,
     question: str,
@@ -114,7 +120,9 @@ def verified(
     ]
     verdict = verify(said, question, facts, cases if len(cases) > 1 else (), parts)
     # true and thin: a claim keeping too little of its sentence is shown as the sentence
-    thin = phrasing.narrow(verdict.answer, question, facts)
+    thin = phrasing.narrow(
+        verdict.answer, question, _best_first(evidence, selection, question), tool_facts or []
+    )
     if verdict.supported and not thin.changed:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:
@@ -125,11 +133,9 @@ def verified(
     # to double?" was answered about the spokes alone).
     gaps = [decline_text(plugin, p.question) for p in selection.parts if not p.covered]
     gaps = gaps if len(gaps) < len(selection.parts) else []  # none covered: the whole answers
-    best = selection.best.sentence if selection.best in evidence else None
     return {
         "plugin": plugin,
         "answer": " ".join([thin.answer, *gaps]),
-        "rests_on": phrasing.rests_on(thin.answer, facts, best),
         "grounding": {
             "generated": said,  # what the model said, before the checks
             "repaired": verdict.repaired or thin.changed,
