@@ -82,6 +82,16 @@ def test_on_a_tie_the_claim_rests_on_the_sentence_selected_as_answering() -> Non
     assert basis(said, [RIDE, WEEK]) == RIDE and basis(said, [WEEK, RIDE]) == WEEK
 
 
+def test_a_claim_rests_on_the_whole_sentence_not_on_half_of_it() -> None:
+    # examples_dev, the selection ranked the check before every ride first: the weekly check's
+    # sentence holds more of the claim once its "; tyres lose air …" counts as part of it
+    week = f"{WEEK[:-1]}; tyres lose air slowly even without a puncture."
+    said = "Check your tyre pressure every week with a gauge;"
+    assert basis(said, [RIDE, week]) == week
+    out = narrow(said, "How often should I check my tyre pressure?", [RIDE, week])
+    assert RIDE not in out.answer and "every week" in out.answer
+
+
 def test_a_quote_or_a_decline_is_left_alone() -> None:
     assert not narrow(f"“{THIN}”", "How long should a steak rest?", [THIN]).changed
     assert not narrow("No, they did not.", "Did they have any children?", [OLDMAN]).changed

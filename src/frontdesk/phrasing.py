@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from frontdesk.grounding import stems
 
 MIN_KEPT = 0.5  # share of what the basis sentence adds to the question a claim must keep
-_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")
+_SENTENCE = re.compile(r"(?<=[.!?;])\s+|\n+")  # a claim ends at ";" too (as in verify.py)
+_FULL_STOP = re.compile(r"(?<=[.!?])\s+|\n+")
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 
@@ -38,7 +39,9 @@ class Narrowed:
 
 
 def _sentences(facts: list[str]) -> list[str]:
-    return [s.strip() for f in facts for s in _SENTENCE.split(f) if s.strip()]
+    # not at ";": "Check pressure every week with a gauge; tyres lose air slowly …" is one
+    # sentence, and its second half holds words a claim about the first may rest on
+    return [s.strip() for f in facts for s in _FULL_STOP.split(f) if s.strip()]
 
 
 def _terms(text: str) -> set[str]:
