@@ -92,6 +92,17 @@ def test_a_claim_rests_on_the_whole_sentence_not_on_half_of_it() -> None:
     assert RIDE not in out.answer and "every week" in out.answer
 
 
+def test_an_initial_does_not_end_a_claim() -> None:
+    # QuAC dev: “Thomas in the 2000, …” was quoted after "Jeffrey C." cut the claim in two
+    fact = (
+        "He defeated Democratic challenger Jeffrey C. Thomas in the 2000, 2002, 2004, and 2006 "
+        "elections."
+    )
+    said = "He defeated Jeffrey C. Thomas."
+    out = narrow(said, "Who did he run against in the first election?", [fact])
+    assert out.answer in (said, f"“{fact}”")
+
+
 def test_a_quote_or_a_decline_is_left_alone() -> None:
     assert not narrow(f"“{THIN}”", "How long should a steak rest?", [THIN]).changed
     assert not narrow("No, they did not.", "Did they have any children?", [OLDMAN]).changed

@@ -23,6 +23,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from frontdesk.answering import _rejoin as rejoin  # sentences split after "C.", "Dr.", "No."
 from frontdesk.grounding import stems
 
 MIN_KEPT = 0.5  # share of what the basis sentence adds to the question a claim must keep
@@ -41,7 +42,7 @@ class Narrowed:
 def _sentences(facts: list[str]) -> list[str]:
     # not at ";": "Check pressure every week with a gauge; tyres lose air slowly …" is one
     # sentence, and its second half holds words a claim about the first may rest on
-    return [s.strip() for f in facts for s in _FULL_STOP.split(f) if s.strip()]
+    return [s for f in facts for s in rejoin([p.strip() for p in _FULL_STOP.split(f) if p.strip()])]
 
 
 def _terms(text: str) -> set[str]:
@@ -93,9 +94,7 @@ def narrow(answer: str, question: str, facts: list[str], computed: Sequence[str]
     parts: list[str] = []
     quoted: list[str] = []
     problems = []
-    for claim in (c.strip() for c in _SENTENCE.split(text)):
-        if not claim:
-            continue
+    for claim in rejoin([c.strip() for c in _SENTENCE.split(text) if c.strip()]):
         sentence = thin(claim, question, facts, computed)
         if sentence is None:
             parts.append(claim)
