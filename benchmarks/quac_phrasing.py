@@ -1,11 +1,12 @@
-"""Replay phrasing.narrow on what verification was given in a recorded quac_gap run.
+"""Replay quac_phrasing_rule.narrow on what verification was given in a recorded quac_gap run.
 
     python -m benchmarks.quac_phrasing J [--kept 0.3,0.4,0.5,0.6]
 
 J: the JSON `benchmarks.quac_gap --json` writes (each row keeps the model's answer, the question
 and the evidence verification got). The model is not called again: the product's answer is
-rebuilt by verify.verify and narrowed with each threshold of phrasing.MIN_KEPT, then scored as
-quac_gap scores it (token F1 on answerable first turns and follow-ups). Diagnosis on dev only.
+rebuilt by verify.verify and narrowed with each threshold of MIN_KEPT, then scored as quac_gap
+scores it (token F1 on answerable first turns and follow-ups). Diagnosis on dev only; the
+evidence is replayed in reading order (the product gave it best first, so ties may differ).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from frontdesk import phrasing
+from benchmarks import quac_phrasing_rule as phrasing
 from frontdesk.declines import is_decline
 from frontdesk.evaluate import token_f1
 from frontdesk.verify import verify

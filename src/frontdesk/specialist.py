@@ -13,7 +13,7 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage
 
-from frontdesk import phrasing, reasons
+from frontdesk import reasons
 from frontdesk.answering import Candidate, Selection, has_type, question_type, says_frequency
 from frontdesk.declines import is_decline
 from frontdesk.store import Hit
@@ -87,17 +87,6 @@ def titled(question: str, evidence: list[Candidate]) -> list[str]:
     return out
 
 
-def _best_first(evidence: list[Candidate], selection: Selection, question: str) -> list[str]:
-    """The evidence sentences (as `titled` gives them) in the selection's order: a claim whose
-    words tie between two sentences rests on the one selected as answering (phrasing.basis)."""
-    rank = {id(c): i for i, c in enumerate(selection.ranked)}
-    told = sorted(
-        zip(evidence, titled(question, evidence), strict=True),
-        key=lambda pair: rank.get(id(pair[0]), len(rank)),
-    )
-    return [f for _, f in told]
-
-
 def verified(
     plugin: str,
     question: str,
@@ -119,15 +108,10 @@ def verified(
         if all(c in evidence for c in own)
     ]
     verdict = verify(said, question, facts, cases if len(cases) > 1 else (), parts)
-    # true and thin: a claim keeping too little of its sentence is shown as the sentence
-    thin = phrasing.narrow(
-        verdict.answer, question, _best_first(evidence, selection, question), tool_facts or []
-    )
-    if verdict.supported and not thin.changed:
+    if verdict.supported:
         reason = "every claim is in its notes" + (" or tool results" if tool_facts else "")
     else:
-        problems = [*verdict.problems, *thin.problems]
-        reason = "answered from its notes, quoted (" + "; ".join(problems[:2]) + ")"
+        reason = "answered from its notes, quoted (" + "; ".join(verdict.problems[:2]) + ")"
     # A part of the question these notes do not cover is said, not dropped (a question across
     # two plugins routed to one: "… loose spokes, and how long does a sourdough starter take
     # to double?" was answered about the spokes alone).
@@ -135,10 +119,10 @@ def verified(
     gaps = gaps if len(gaps) < len(selection.parts) else []  # none covered: the whole answers
     return {
         "plugin": plugin,
-        "answer": " ".join([thin.answer, *gaps]),
+        "answer": " ".join([verdict.answer, *gaps]),
         "grounding": {
             "generated": said,  # what the model said, before the checks
-            "repaired": verdict.repaired or thin.changed,
+            "repaired": verdict.repaired,
             "retrieval": round(retrieval, 4),
             "support": 1.0 if verdict.supported else 0.0,
             "confidence": round(selection.confidence, 4),

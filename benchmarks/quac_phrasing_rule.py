@@ -1,5 +1,10 @@
 """When the model's rephrasing says less than the evidence sentence it rests on, show that sentence.
 
+Tried in session 8 and not kept (BENCHMARKS.md, "QuAC: the product's phrasing (session 8)"):
+dev QuAC follow-ups lost F1 while the example plugins' dev set gained three answers. Commit
+688de44 has it wired into specialist.verified (with the evidence given best first, and tool
+results standing); here it is what benchmarks.quac_phrasing replays on a recorded run.
+
 verify.py checks that every claim of an answer is *true* of the evidence; it cannot see a claim
 that is true and thin. The bundled model shortens the right sentence into a fragment that keeps
 the question's words and drops what answers it: "His return to the Harry Potter franchise." for
