@@ -47,6 +47,7 @@ class Recorder:
         self.calls: list[dict[str, Any]] = []
         self._select = answering.select
         self._verified = specialist.verified
+        self._verify = specialist.verify
 
     def install(self) -> None:
         def select(
@@ -72,8 +73,15 @@ class Recorder:
                 self.calls[-1]["verified"] = out["answer"]
             return out
 
+        def verify(answer: str, question: str, facts: list[str], *a: Any, **k: Any) -> Any:
+            # what verification was given, so a rule can be replayed on it without the model
+            if self.calls:
+                self.calls[-1]["verify_args"] = [answer, question, facts, *map(list, a)]
+            return self._verify(answer, question, facts, *a, **k)
+
         answering.select = select  # type: ignore[assignment]
         specialist.verified = verified  # type: ignore[assignment]
+        specialist.verify = verify  # type: ignore[assignment]
 
 
 def run(engine: Any, dialogs: list[dict[str, Any]], rec: Recorder) -> list[dict[str, Any]]:
@@ -109,6 +117,7 @@ def run(engine: Any, dialogs: list[dict[str, Any]], rec: Recorder) -> list[dict[
                     previous=call["previous"],
                     own_prev=own_prev,
                     generated=call.get("generated"),
+                    verify_args=call.get("verify_args"),
                     chunks=len(call["hits"]),
                     hits=[
                         (h.chunk_id, h.source_name, round(h.score, 3), h.text[:50], len(h.text))
