@@ -56,6 +56,14 @@ def test_squad_normalisation_and_token_f1() -> None:
     assert token_f1("nothing alike", ["red hat"]) == 0.0
 
 
+def test_quote_marks_and_dashes_are_punctuation_too() -> None:
+    # the product quotes its evidence in typographic marks: they must not glue themselves to the
+    # first and last words and cost those words their match (session 8, branch `quote`)
+    assert normalize("“Rest it for 5 minutes.”") == "rest it for 5 minutes"
+    assert token_f1("“Rest it for 5 minutes.”", ["rest it for 5 minutes"]) == 1.0
+    assert normalize("8–10 minutes — or ‘more’") == normalize("8-10 minutes - or 'more'")
+
+
 def test_is_decline_matches_the_shared_phrases() -> None:
     assert is_decline("The cooking notes don\u2019t cover freezing rice.")
     assert is_decline("That is NOT in the documents.")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import re
 import string
+import unicodedata
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -34,12 +35,19 @@ from frontdesk.errors import FrontdeskError, InputError
 from frontdesk.stats import percentile
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
-_PUNCT = str.maketrans("", "", string.punctuation)
+# SQuAD's ASCII punctuation, and every other character Unicode calls punctuation: the product
+# quotes evidence in “ ” marks, which would otherwise stay glued to the first and last words
+_PUNCT = str.maketrans(
+    "",
+    "",
+    string.punctuation
+    + "".join(c for c in map(chr, range(0x80, 0x10000)) if unicodedata.category(c).startswith("P")),
+)
 _THREAD_CHARS = re.compile(r"[^A-Za-z0-9_.:@-]")
 
 
 def normalize(text: str) -> str:
-    """SQuAD normalisation: lower case, no punctuation, no articles, single spaces."""
+    """SQuAD normalisation: lower case, no punctuation (Unicode's too), no articles, single spaces."""
     return " ".join(_ARTICLES.sub(" ", (text or "").lower().translate(_PUNCT)).split())
 
 
