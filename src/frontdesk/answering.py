@@ -569,10 +569,12 @@ def select(
     # document asked about (scoped) or one passage given whole may call its subject by another
     # name or a pronoun.
     searched = not scoped and len(hits) > 1
-    subject = reference.unseen_subject(question, hits)
     known = not searched or not (
         reference.unseen_names(question, hits)
-        or (subject and not unseen.in_compound(subject, hits))  # "sun" in "sunlight"
+        or (
+            (subject := reference.unseen_subject(question, hits))
+            and not unseen.in_compound(subject, hits)  # "sun" in "sunlight"
+        )
         or reference.unseen_command(question, hits)
         or unseen.unseen(question, hits)
     )
