@@ -24,6 +24,7 @@ import numpy as np
 from frontdesk import (
     alternatives,
     asked_kind,
+    cohesion,
     compound,
     durations,
     followup,
@@ -225,7 +226,8 @@ class Selection:
         # number of commits to output.").
         if self.ranked[0] not in keep and answers_as_entry(self.question, self.ranked[0].sentence):
             keep.append(self.ranked[0])
-        return sorted(keep, key=lambda c: c.position)
+        # "When you then pedal …" comes with the step before it (cohesion.py)
+        return cohesion.with_antecedents(sorted(keep, key=lambda c: c.position), self.ranked)
 
     def alternatives(self) -> list[Candidate]:
         """The best sentence and the ones answering for the other cases of what the question
