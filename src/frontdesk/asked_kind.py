@@ -11,9 +11,10 @@ for "how long"; the "why" and "how do I" reranks for reasons and instructions).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
+
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -71,5 +72,4 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not found:
         return ranked
     chosen = max(found, key=lambda c: c.sim)
-    lifted = dataclasses.replace(chosen, score=best.score)  # close to the first: evidence
-    return [lifted, *(c for c in ranked if c is not chosen)]
+    return lift(ranked, chosen)

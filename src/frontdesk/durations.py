@@ -14,7 +14,6 @@ minutes" says.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk import instructions
 from frontdesk.grounding import stems
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -138,13 +138,13 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not found:
         return ranked
     best = max(found, key=lambda a: max(c.sim for c in a))
-    joined = dataclasses.replace(
+    return lift(
+        ranked,
         best[0],
+        replacing=best,
         sentence=" ".join(c.sentence for c in best),
         sim=max(c.sim for c in best),
-        score=ranked[0].score,  # the evidence is what scores close to the first candidate
     )
-    return [joined, *(c for c in ranked if c not in best)]
 
 
 _MODAL = re.compile(

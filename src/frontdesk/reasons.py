@@ -10,13 +10,13 @@ then the one nearest the question itself.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from frontdesk import sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import stems
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -82,10 +82,7 @@ def rerank(
     # … and of those, the one about more of what was asked (the roast covered, not resting)
     share = [len(asked & stems(c.sentence)) / max(len(asked), 1) for c in cued]
     best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim + share[i])
-    # It takes the best score: the evidence is what scores close to the first candidate.
-    first = dataclasses.replace(cued[best], score=ranked[0].score)
-    rest = [c for c in fresh if c is not cued[best]]
-    return [first, *rest, *(c for c in ranked if c not in fresh)]
+    return lift(ranked, cued[best], rest=[*fresh, *(c for c in ranked if c not in fresh)])
 
 
 _PLAIN_TITLE = re.compile(r"^[A-Z][^.!?:;]{0,60}$")
