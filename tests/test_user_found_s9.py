@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frontdesk import durations
+from frontdesk import asked_kind, durations, followup, reference
 from frontdesk.answering import Candidate, Selection
 from frontdesk.loaders import load_document, split_document
 from frontdesk.retrieval import Chunk, KeywordIndex, tokenize
@@ -94,6 +94,15 @@ RICE = (
     "into freezer bags within an hour of cooking, and freeze it for up to one month."
 )
 
+FREEZE = (
+    "Spread freshly cooked rice on a tray to cool quickly, pack it into freezer bags within an "
+    "hour of cooking, and freeze it for up to one month."
+)
+COOL = (
+    "Cool rice within one hour, keep it in the fridge no longer than one day, and reheat it only "
+    "once, until steaming hot all the way through."
+)
+
 
 def test_how_quickly_is_answered_by_the_time_of_the_action_asked() -> None:
     # "How quickly must cooked rice be cooled?" quoted the freezing sentence: its hour is for
@@ -101,31 +110,23 @@ def test_how_quickly_is_answered_by_the_time_of_the_action_asked() -> None:
     # rice", "cool quickly") than "Cool rice within one hour", ranked second (the selection's
     # own scores and MiniLM similarities, as the product ranked them).
     hit = Hit("cooking", "c1", "food.txt", "food.txt", "", 0.7, RICE)
-    freeze = (
-        "Spread freshly cooked rice on a tray to cool quickly, pack it into freezer bags within "
-        "an hour of cooking, and freeze it for up to one month."
-    )
-    cool = (
-        "Cool rice within one hour, keep it in the fridge no longer than one day, and reheat it "
-        "only once, until steaming hot all the way through."
-    )
     warm = "If cooked rice is left warm, the spores germinate and make a toxin that reheating does not destroy."
     ranked = [
-        Candidate(hit, freeze, 5, 0.72, 0.243),
-        Candidate(hit, cool, 3, 0.76, 0.200),
+        Candidate(hit, FREEZE, 5, 0.72, 0.243),
+        Candidate(hit, COOL, 3, 0.76, 0.200),
         Candidate(hit, warm, 2, 0.65, 0.185),
     ]
     question = "How quickly must cooked rice be cooled?"
     ranked = durations.rerank(question, ranked)
-    assert ranked[0].sentence == cool
+    assert ranked[0].sentence == COOL
     evidence = Selection(ranked, 0.92, True, question).evidence()
-    assert [c.sentence for c in evidence] == [cool]
+    assert [c.sentence for c in evidence] == [COOL]
     # the freezing question itself still has its own sentence
     asked = "How soon must cooked rice be packed into freezer bags?"
     back = durations.rerank(
-        asked, [Candidate(hit, cool, 3, 0.7, 0.3), Candidate(hit, freeze, 5, 0.7, 0.2)]
+        asked, [Candidate(hit, COOL, 3, 0.7, 0.3), Candidate(hit, FREEZE, 5, 0.7, 0.2)]
     )
-    assert back[0].sentence == freeze
+    assert back[0].sentence == FREEZE
 
 
 PATCH = (
@@ -154,3 +155,63 @@ def test_a_kind_named_in_part_or_another_thing_kept_in_does_not_pass() -> None:
     said = "Cooked rice can keep up to one month in the fridge."
     question = "How long does cooked rice keep in the fridge?"
     assert not verify(said, question, [RICE.replace("\n", " ")]).supported
+
+
+SEASON = (
+    "Wash the pan, dry it fully on the hob, rub a very thin layer of neutral oil with a high "
+    "smoke point (such as sunflower or flaxseed) all over, wipe off the excess until the pan looks "
+    "almost dry, and bake it upside down at 230 to 250 degrees Celsius for one hour."
+)
+
+
+def test_what_temperature_is_answered_by_a_temperature() -> None:
+    # `frontdesk ask --thread t "How do I season a cast iron pan?"`, then "At what temperature?"
+    # (understood as "How do I season a cast iron pan at what temperature?") → "Repeat three to
+    # four times for a new pan." (the seasoning sentence, said before, ranked below it)
+    question = "How do I season a cast iron pan at what temperature?"
+    hit = Hit("cooking", "c1", "pans.html", "pans.html", "", 0.7, SEASON)
+    repeat = "Repeat three to four times for a new pan."
+    hone = "Hone before each use with light strokes at about 15 to 20 degrees."
+    ranked = [
+        Candidate(hit, repeat, 2, 0.41, 0.2),
+        Candidate(hit, hone, 6, 0.36, 0.15),
+        Candidate(hit, SEASON, 1, 0.46, 0.1),
+    ]
+    ranked = asked_kind.rerank(question, ranked)
+    assert ranked[0].sentence == SEASON
+    assert SEASON in [c.sentence for c in Selection(ranked, 0.9, True, question).evidence()]
+    verdict = verify(repeat, question, [SEASON])
+    assert not verdict.supported and "230 to 250 degrees Celsius" in verdict.answer
+
+
+def test_what_to_make_a_thing_is_not_what_the_question_is_about() -> None:
+    # `frontdesk ask "How do I make my clay soil better?"` → `The gardening notes don't cover
+    # …`: "better" was taken for the thing asked about, and no retrieved chunk says it.
+    clay = Hit(
+        "gardening",
+        "c1",
+        "soil.txt",
+        "soil.txt",
+        "",
+        0.71,
+        "Improving soil\nClay soil is rich but heavy and drains badly: dig in organic matter "
+        "every year and never work it when wet.",
+    )
+    question = "How do I make my clay soil better?"
+    assert followup.topic(question) == "my clay soil"
+    assert reference.unseen_subject(question, [clay]) is None
+    assert followup.topic("How do I keep my knives sharp?") == "my knives"
+    # a subject the notes never name is still one
+    assert reference.unseen_subject("How do I make my sandy loam better?", [clay]) == "loam"
+
+
+def test_how_long_it_keeps_is_not_the_freezers_month() -> None:
+    # dev thread rice7, once "How quickly must cooked rice be cooled?" was answered right: then
+    # "How long does it keep in the fridge?" → "Cooked rice can keep up to one month in the
+    # fridge." (the sentence said before ranked down, the freezing sentence's month taken)
+    hit = Hit("cooking", "c1", "food.txt", "food.txt", "", 0.7, RICE)
+    question = "How long does cooked rice keep in the fridge?"
+    ranked = [Candidate(hit, FREEZE, 5, 0.6, 0.3), Candidate(hit, COOL, 3, 0.6, 0.1)]
+    assert durations.rerank(question, ranked)[0].sentence == COOL
+    said = "Cooked rice can keep up to one month in the fridge."
+    assert not verify(said, question, [FREEZE]).supported

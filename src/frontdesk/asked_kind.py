@@ -40,8 +40,24 @@ _OCCASIONS = re.compile(
 )
 
 
+# "At what temperature?" (of seasoning a pan): degrees Celsius, not a number of repeats; an
+# angle's "15 to 20 degrees" is no temperature
+_TEMPERATURE_ASKED = re.compile(r"\b(?:what|which)\s+temperature\b|\bhow hot\b", re.I)
+_TEMPERATURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:°\s*[CF]\b|degrees?\s+(?:Celsius|Fahrenheit|C|F)\b)", re.I
+)
+
+
 def asks_degree(question: str) -> bool:
     return bool(_DEGREE.match(question.strip()))
+
+
+def asks_temperature(question: str) -> bool:
+    return bool(_TEMPERATURE_ASKED.search(question))
+
+
+def gives_temperature(sentence: str) -> bool:
+    return bool(_TEMPERATURE.search(sentence))
 
 
 def gives_degree(sentence: str) -> bool:
@@ -57,6 +73,8 @@ def gives(question: str, sentence: str) -> bool | None:
         return says_frequency(sentence) or bool(_OCCASIONS.search(sentence))
     if asks_degree(question):
         return gives_degree(sentence)
+    if asks_temperature(question):
+        return gives_temperature(sentence)
     return None
 
 

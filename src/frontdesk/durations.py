@@ -98,7 +98,8 @@ def answers(question: str, sentence: str, before: str = "") -> bool:
 _HOW_SOON = re.compile(r"\bhow (?:long|quickly|soon)\b", re.IGNORECASE)
 _ASKED_VERB = re.compile(
     r"\bbe\s+([a-z]+ed)\b|\b(?:should|must|can|could|do|does|will|would)\s+(?:i|you|we|they)\s+"
-    r"([a-z]+)",
+    r"([a-z]+)|\b(?:does|do|did)\s+(?:[a-z]+\s+){1,3}?([a-z]+)"
+    r"(?=\s+(?:in|on|at|for|to|after|before|with|under|once)\b|\W*$)",
     re.IGNORECASE,
 )
 
@@ -106,7 +107,7 @@ _ASKED_VERB = re.compile(
 def asked_action(question: str) -> str:
     """The stem of the action a "how long/quickly/soon" asks the time of; "" when none."""
     m = _ASKED_VERB.search(question) if _HOW_SOON.search(question) else None
-    return next(iter(stems(m.group(1) or m.group(2))), "") if m else ""
+    return next(iter(stems(m.group(1) or m.group(2) or m.group(3))), "") if m else ""
 
 
 # Steps of an action: "wait until it is touch dry (about five minutes)" is one, the time the
@@ -216,7 +217,8 @@ _MODAL = re.compile(
 def action(step: str) -> str:
     """The verb of a step, as a stem: an instruction's first word ("knead for 10 minutes"), or
     the one after a modal ("the dough should rise …"); "" when neither."""
-    step = step.strip(" .!?")
+    # "…, and freeze it for up to one month": the step is freezing
+    step = re.sub(r"^(?:and|then|or)\s+", "", step.strip(" .!?"), flags=re.IGNORECASE)
     if instructions.is_instruction(step[:1].upper() + step[1:]):
         first = re.match(r"[A-Za-z]+", step)
         return next(iter(stems(first.group(0))), "") if first else ""

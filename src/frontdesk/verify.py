@@ -320,6 +320,9 @@ def left_out(answer: str, question: str, facts: list[str]) -> str | None:
     degree = asked_kind.asks_degree(question) and not asked_kind.gives_degree(answer)
     if degree and any(asked_kind.gives_degree(f) for f in facts):
         return "it leaves out the degree the evidence gives"
+    hot = asked_kind.asks_temperature(question) and not asked_kind.gives_temperature(answer)
+    if hot and any(asked_kind.gives_temperature(f) for f in facts):
+        return "it leaves out the temperature the evidence gives"
     if durations.leaves_out_action(question, answer, facts):  # the time of another step
         return "it leaves out the length of time of what was asked"
     # "96 °C" for how long a loaf bakes: a number, not the length of time the evidence gives
