@@ -7,11 +7,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from frontdesk import asked_kind, durations, followup, reference
+from frontdesk import asked_kind, durations, followup, reasons, reference
 from frontdesk.answering import Candidate, Selection
 from frontdesk.loaders import load_document, split_document
 from frontdesk.retrieval import Chunk, KeywordIndex, tokenize
 from frontdesk.store import Hit
+from frontdesk.testing import HashEmbedder
 from frontdesk.verify import verify
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -215,3 +216,21 @@ def test_how_long_it_keeps_is_not_the_freezers_month() -> None:
     assert durations.rerank(question, ranked)[0].sentence == COOL
     said = "Cooked rice can keep up to one month in the fridge."
     assert not verify(said, question, [FREEZE]).supported
+
+
+def test_why_is_answered_by_what_happens_otherwise() -> None:
+    # dev thread rice7, once the fridge turn was answered by its own sentence: "Why?" (understood
+    # as "Why does cooked rice keep in the fridge?") → the freezing sentence, the one after the
+    # sentence said before; the notes' reason is a condition and what follows from it.
+    warm = (
+        "If cooked rice is left warm, the spores germinate and make a toxin that reheating does "
+        "not destroy."
+    )
+    assert reasons.gives_reason(warm) and not reasons.gives_reason(FREEZE)
+    hit = Hit("cooking", "c1", "food.txt", "food.txt", "", 0.6, RICE)
+    ranked = [Candidate(hit, FREEZE, 4, 0.58, 0.389), Candidate(hit, warm, 2, 0.66, 0.204)]
+    question = "Why does cooked rice keep in the fridge?"
+    ranked = reasons.rerank(question, ranked, COOL, HashEmbedder())
+    assert ranked[0].sentence == warm
+    # "if" inside a sentence is no reason: "Check the chain, and oil it if it looks dry."
+    assert not reasons.gives_reason("Wipe the chain and oil it if it looks dry or sounds noisy.")
