@@ -147,10 +147,24 @@ def misattributed(claim: str, question: str, facts: list[str]) -> str | None:
     # The sentences stating most of the claim's numbers: the ones it can rest on.
     basis = [s for s, c in zip(sentences, counts, strict=True) if c == max(counts)]
     said = set().union(*(_nouns_of(s) for s in basis))
-    for noun in sorted(nouns - said):
+    for noun in sorted(nouns - said - _final_verb(question)):
         if any(noun in _nouns_of(s) and numbers(s) for s in sentences if s not in basis):
             return f"its numbers are the evidence's for something else, not for the {noun}"
     return None
+
+
+# "How long should a thick steak rest?": after a modal and its subject, the last word is the
+# verb, not a kind of steak ("rest" is in the thin steak's sentence, not the thick one's).
+_FINAL_VERB = re.compile(
+    r"\b(?:should|must|can|could|does|do|did|will|would)\s+(?:a|an|the|my|your|our|this|that)\s+"
+    r"(?:[a-z]+\s+){0,3}([a-z]+)\W*$",
+    re.IGNORECASE,
+)
+
+
+def _final_verb(question: str) -> set[str]:
+    m = _FINAL_VERB.search(question)
+    return {_noun(m.group(1))} if m else set()
 
 
 def _pairs(text: str) -> set[tuple[str, str]]:

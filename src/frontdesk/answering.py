@@ -204,7 +204,7 @@ class Selection:
             # cables …" beside "To adjust cable tension, shift …" for adjusting the tension)
             closest = max((c.sim for c in told), default=0.0)
             keep = [c for c in told if c.sim > closest - MEANING_MARGIN] or keep
-        keep = durations.kept(self.question, keep)  # "how long": a length of time of it
+        keep = durations.kept(self.question, keep, self.ranked[0])  # a length of time of it
         # "a steak" when the notes answer for a thin and a thick one: both (alternatives.py).
         keep += [c for c in self.alternatives() if c not in keep]
         # "rambling roses": a close sentence naming the kind the question names takes the place

@@ -11,9 +11,10 @@ for "how long"; the "why" and "how do I" reranks for reasons and instructions).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
+
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -39,8 +40,24 @@ _OCCASIONS = re.compile(
 )
 
 
+# "At what temperature?" (of seasoning a pan): degrees Celsius, not a number of repeats; an
+# angle's "15 to 20 degrees" is no temperature
+_TEMPERATURE_ASKED = re.compile(r"\b(?:what|which)\s+temperature\b|\bhow hot\b", re.I)
+_TEMPERATURE = re.compile(
+    r"\d+(?:[.,]\d+)?\s*(?:°\s*[CF]\b|degrees?\s+(?:Celsius|Fahrenheit|C|F)\b)", re.I
+)
+
+
 def asks_degree(question: str) -> bool:
     return bool(_DEGREE.match(question.strip()))
+
+
+def asks_temperature(question: str) -> bool:
+    return bool(_TEMPERATURE_ASKED.search(question))
+
+
+def gives_temperature(sentence: str) -> bool:
+    return bool(_TEMPERATURE.search(sentence))
 
 
 def gives_degree(sentence: str) -> bool:
@@ -56,6 +73,8 @@ def gives(question: str, sentence: str) -> bool | None:
         return says_frequency(sentence) or bool(_OCCASIONS.search(sentence))
     if asks_degree(question):
         return gives_degree(sentence)
+    if asks_temperature(question):
+        return gives_temperature(sentence)
     return None
 
 
@@ -71,5 +90,4 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not found:
         return ranked
     chosen = max(found, key=lambda c: c.sim)
-    lifted = dataclasses.replace(chosen, score=best.score)  # close to the first: evidence
-    return [lifted, *(c for c in ranked if c is not chosen)]
+    return lift(ranked, chosen)

@@ -14,7 +14,6 @@ minutes" says.
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import re
 from collections.abc import Callable
@@ -22,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk import instructions
 from frontdesk.grounding import stems
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -93,9 +93,68 @@ def answers(question: str, sentence: str, before: str = "") -> bool:
     return False
 
 
-def kept(question: str, evidence: list[Candidate]) -> list[Candidate]:
+# "How quickly must cooked rice be cooled?", "How long should I knead it?": the time of one
+# action, the verb of a passive or the one after "I"/"you"
+_HOW_SOON = re.compile(r"\bhow (?:long|quickly|soon)\b", re.IGNORECASE)
+_ASKED_VERB = re.compile(
+    r"\bbe\s+([a-z]+ed)\b|\b(?:should|must|can|could|do|does|will|would)\s+(?:i|you|we|they)\s+"
+    r"([a-z]+)|\b(?:does|do|did)\s+(?:[a-z]+\s+){1,3}?([a-z]+)"
+    r"(?=\s+(?:in|on|at|for|to|after|before|with|under|once)\b|\W*$)",
+    re.IGNORECASE,
+)
+
+
+def asked_action(question: str) -> str:
+    """The stem of the action a "how long/quickly/soon" asks the time of; "" when none."""
+    m = _ASKED_VERB.search(question) if _HOW_SOON.search(question) else None
+    return next(iter(stems(m.group(1) or m.group(2) or m.group(3))), "") if m else ""
+
+
+# Steps of an action: "wait until it is touch dry (about five minutes)" is one, the time the
+# wait's (_STEP splits it at "until" to tell a condition from its step's time)
+_ACTION_STEP = re.compile(
+    r"[,;:]?\s+(?:and\s+)?(?:then|before|after|once|when|while|so that)\s+|[,;:]\s+", re.I
+)
+
+
+def times_action(text: str, verb: str) -> bool:
+    """Whether a step of `text` gives `verb` a length of time ("Cool rice within one hour";
+    not "… to cool quickly, pack it into freezer bags within an hour")."""
+    steps = (s for one in _SENTENCE.split(text) for s in _ACTION_STEP.split(one))
+    return bool(verb) and any(durations(s) and action(s) == verb for s in steps)
+
+
+def leaves_out_action(question: str, answer: str, facts: list[str]) -> bool:
+    """Whether `answer` gives no time to the action asked where the evidence does: "Press the
+    patch on firmly for a minute." for how long to wait before pressing it."""
+    verb = asked_action(question)
+    said = verb in stems(answer) and bool(durations(answer))
+    return bool(verb) and not said and any(times_action(f, verb) for f in facts)
+
+
+def _by_action(question: str, ranked: list[Candidate]) -> list[Candidate]:
+    """The near sentence timing the action asked first, when the best times another one: the
+    freezing sentence shares more of "How quickly must cooked rice be cooled?"."""
+    verb = asked_action(question)
+    if not verb or not ranked or times_action(ranked[0].sentence, verb):
+        return ranked
+    found = [c for c in ranked[1:NEAR] if times_action(c.sentence, verb)]
+    return lift(ranked, max(found, key=lambda c: c.sim)) if found else ranked
+
+
+def kept(
+    question: str, evidence: list[Candidate], best: Candidate | None = None
+) -> list[Candidate]:
     """Of the evidence for a "how long", the sentences giving a length of time to what was
-    asked, when one does (the room being cold beside the proving time is no answer)."""
+    asked, when one does (the room being cold beside the proving time is no answer); the
+    `best` and others timing the very action asked, when they do, whatever words another
+    shares."""
+    verb = asked_action(question)
+    timed = [c for c in evidence if times_action(c.sentence, verb)]
+    if best is not None and times_action(best.sentence, verb) and best not in evidence:
+        timed.insert(0, best)
+    if timed:
+        return timed
     if not asks_how_long(question):
         return evidence
     return [c for c in evidence if answers(question, c.sentence)] or evidence
@@ -132,19 +191,20 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """`ranked` (best first) with a sentence giving a length of time to what was asked first,
     for a "how long" whose best sentence gives none; the one closest in meaning of those near
     the top, joined with the sentence its "this takes …" refers to. Unchanged otherwise."""
+    ranked = _by_action(question, ranked)
     if not ranked or not asks_how_long(question) or _answer_of(question, ranked, ranked[0]):
         return ranked
     found = [a for c in ranked[1:NEAR] if (a := _answer_of(question, ranked, c))]
     if not found:
         return ranked
     best = max(found, key=lambda a: max(c.sim for c in a))
-    joined = dataclasses.replace(
+    return lift(
+        ranked,
         best[0],
+        replacing=best,
         sentence=" ".join(c.sentence for c in best),
         sim=max(c.sim for c in best),
-        score=ranked[0].score,  # the evidence is what scores close to the first candidate
     )
-    return [joined, *(c for c in ranked if c not in best)]
 
 
 _MODAL = re.compile(
@@ -157,7 +217,8 @@ _MODAL = re.compile(
 def action(step: str) -> str:
     """The verb of a step, as a stem: an instruction's first word ("knead for 10 minutes"), or
     the one after a modal ("the dough should rise …"); "" when neither."""
-    step = step.strip(" .!?")
+    # "…, and freeze it for up to one month": the step is freezing
+    step = re.sub(r"^(?:and|then|or)\s+", "", step.strip(" .!?"), flags=re.IGNORECASE)
     if instructions.is_instruction(step[:1].upper() + step[1:]):
         first = re.match(r"[A-Za-z]+", step)
         return next(iter(stems(first.group(0))), "") if first else ""

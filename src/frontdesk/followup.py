@@ -165,6 +165,10 @@ def _looks_like_noun_phrase(phrase: str) -> bool:
     return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
 
 
+_COMPLEMENT_VERBS = frozenset({"make", "keep", "get", "turn", "leave"})
+_OWNERS = frozenset({"my", "your", "our", "their", "the", "a", "an"})
+
+
 def topic(question: str, referent: bool = False) -> str:
     """The noun phrase a question is about: a name if it has one, else its object.
     `referent`: what a later pronoun points to, so also past "how quickly" and before a
@@ -184,8 +188,12 @@ def topic(question: str, referent: bool = False) -> str:
     had_subject = bool(_SUBJECT.match(rest))
     rest = _SUBJECT.sub("", rest)
     words = rest.split()
+    verb = words[0].lower() if had_subject and len(words) > 1 else ""
     if had_subject and len(words) > 1:
         words = words[1:]  # the verb after "should I": rest, prune, water...
+    # "make my clay soil better", "keep my knives sharp": the last word is what to make it
+    if verb in _COMPLEMENT_VERBS and len(words) > 2 and words[0].lower() in _OWNERS:
+        words = words[:-1]
     phrase = " ".join(words)
     if "'s " in phrase:
         phrase = phrase.split("'s ")[0]

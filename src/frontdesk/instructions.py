@@ -11,12 +11,12 @@ is dry at 5 cm deep, …") comes first for it.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from frontdesk import options
 from frontdesk.grounding import stems
+from frontdesk.lifting import lift
 from frontdesk.reasons import title_of
 
 if TYPE_CHECKING:
@@ -119,8 +119,7 @@ def _tested(question: str, ranked: list[Candidate]) -> list[Candidate]:
     found = [c for c in ranked[1:NEAR] if _TEST.search(c.sentence) and asked & stems(c.sentence)]
     if not found:
         return ranked
-    first = dataclasses.replace(found[0], score=ranked[0].score)
-    return [first, *(c for c in ranked if c is not found[0])]
+    return lift(ranked, found[0])
 
 
 def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -148,6 +147,4 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
         return ranked
     tell = asks_tell(question)
     best = min(found, key=lambda c: (not (tell and _CONDITION.search(c.sentence)), ranked.index(c)))
-    # It takes the best score: the evidence is what scores close to the first candidate.
-    first = dataclasses.replace(best, score=ranked[0].score)
-    return [first, *(c for c in ranked if c is not best)]
+    return lift(ranked, best)

@@ -10,13 +10,13 @@ then the one nearest the question itself.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import TYPE_CHECKING
 
 from frontdesk import sentence_cache
 from frontdesk.embeddings import Embedder
 from frontdesk.grounding import stems
+from frontdesk.lifting import lift
 
 if TYPE_CHECKING:
     from frontdesk.answering import Candidate
@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 _WHY = re.compile(r"^\W*(?:and\s+|but\s+|so\s+)?(?:why|how come)\b", re.IGNORECASE)
 _CAUSE = re.compile(
     r"\b(?:because|so that|so the|lets?|allows?|helps?|prevents?|otherwise|reasons?|due to|"
-    r"since|in order to|which is why|causes?|caused)\b",
+    r"since|in order to|which is why|causes?|caused)\b"
+    # "If cooked rice is left warm, the spores germinate …": what happens otherwise
+    r"|^\W*if\b[^,.;]{3,},",
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -72,7 +74,7 @@ def rerank(
         or (_CAUSE.search(c.sentence) and len(asked & stems(c.sentence)) > 1)
     ]
     cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & stems(c.sentence)]
-    headings = [heading_of(c.hit.text, c.sentence) for c in cued]
+    headings = [heading_of(c.hit.text, c.sentence) or _line_title(c) for c in cued]
     if not any(headings):
         # Prose without sections (QuAC's passages): a cue word alone picked worse sentences
         # than the selection model on QuAC's dev dialogs, so only the repeat is left out.
@@ -82,13 +84,21 @@ def rerank(
     # … and of those, the one about more of what was asked (the roast covered, not resting)
     share = [len(asked & stems(c.sentence)) / max(len(asked), 1) for c in cued]
     best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim + share[i])
-    # It takes the best score: the evidence is what scores close to the first candidate.
-    first = dataclasses.replace(cued[best], score=ranked[0].score)
-    rest = [c for c in fresh if c is not cued[best]]
-    return [first, *rest, *(c for c in ranked if c not in fresh)]
+    return lift(ranked, cued[best], rest=[*fresh, *(c for c in ranked if c not in fresh)])
 
 
 _PLAIN_TITLE = re.compile(r"^[A-Z][^.!?:;]{0,60}$")
+
+
+def _line_title(c: Candidate) -> str:
+    """A .txt note's title on the line above its paragraph ("Rice\nCooked rice deserves …");
+    "" when none (QuAC's passages are prose without one)."""
+    at = _flat(c.sentence)[:30]
+    for block in re.split(r"\n\s*\n", c.hit.text):
+        first, _, body = block.strip().partition("\n")
+        if at and at in _flat(body):
+            return first.strip() if _PLAIN_TITLE.match(first.strip()) else ""
+    return ""
 
 
 def title_of(text: str, sentence: str) -> str:

@@ -27,10 +27,12 @@ if TYPE_CHECKING:
 _TOKEN = re.compile(
     r"(?<![\w-])--?[a-z0-9][a-z0-9_-]*|[a-z0-9]+(?:[-_.'][a-z0-9]+)*", re.IGNORECASE
 )
+# Modals and "over" too: "How should I store my bike over winter?" found "they should feel firm"
+# and "Look over the tyres" before the "Storing a bike" section (BENCHMARKS.md, session 9).
 _STOP_WORDS = (
-    "a an and are as at be but by can do does for from had has have how i if in into is it its "
-    "me my of on or so than that the their them then there these they this to was we were what "
-    "when where which who why will with would you your"
+    "a an and are as at be but by can could do does for from had has have how i if in into is it "
+    "its me might must my of on or over shall should so than that the their them then there "
+    "these they this to was we were what when where which who why will with would you your"
 )
 _STOP = frozenset(_STOP_WORDS.split(" "))
 RRF_K = 60  # the usual constant: ranks past the first few matter little

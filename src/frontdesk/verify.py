@@ -20,7 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import alternatives, asked_kind, compound, durations, options, reasons
+from frontdesk import alternatives, asked_kind, compound, cross_refs, durations, options, reasons
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -279,7 +279,8 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     given = numbers(claim) or options.flags(claim) - options.flags(question)
     if not new and not given:
         return "it restates the question"
-    have = set(content_words(evidence))
+    # a page the evidence only names ("See also git-diff(1)") is no evidence of what it does
+    have = set(content_words(cross_refs.without_references(evidence)))
     share = len(new & have) / len(new) if new else 1.0
     if share < MIN_KEY_TERMS:
         return f"only {share:.0%} of its key terms are in the evidence"
@@ -319,6 +320,11 @@ def left_out(answer: str, question: str, facts: list[str]) -> str | None:
     degree = asked_kind.asks_degree(question) and not asked_kind.gives_degree(answer)
     if degree and any(asked_kind.gives_degree(f) for f in facts):
         return "it leaves out the degree the evidence gives"
+    hot = asked_kind.asks_temperature(question) and not asked_kind.gives_temperature(answer)
+    if hot and any(asked_kind.gives_temperature(f) for f in facts):
+        return "it leaves out the temperature the evidence gives"
+    if durations.leaves_out_action(question, answer, facts):  # the time of another step
+        return "it leaves out the length of time of what was asked"
     # "96 °C" for how long a loaf bakes: a number, not the length of time the evidence gives
     timed = _HOW_LONG.search(question) and numbers(answer) and not _durations(answer)
     if timed and any(_durations(f) for f in facts):
