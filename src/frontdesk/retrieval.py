@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from frontdesk import options
+from frontdesk import entry_match, options
 
 if TYPE_CHECKING:
     from frontdesk.store import Hit, KnowledgeStore
@@ -255,6 +255,11 @@ def hybrid_search(
                     )
     except Exception as exc:
         raise store._mark_broken(plugin, exc) from exc
+    # an option asked for in the user's words: the chunk of the entry closest by meaning
+    if entry_match.wanted(query):
+        found_entries = {cid: _entries(hit.text) for cid, hit in by_id.items()}
+        for cid, share in entry_match.closest_chunks(store.embedder, query, found_entries).items():
+            defining[cid] = defining.get(cid, 0.0) + share
     if store.settings.retrieval == "rrf":
         order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])
     else:

@@ -30,9 +30,11 @@ POLL_SECONDS = 5.0
 
 
 def knowledge_sentences(engine: Any) -> Iterator[str]:
-    """The sentences answer selection would take from each plugin's committed chunks."""
+    """The sentences answer selection would take from each plugin's committed chunks (and
+    retrieval, entry_match.py)."""
     from frontdesk.answering import split_sentences
-    from frontdesk.retrieval import _load_chunks
+    from frontdesk.entry_match import short_form
+    from frontdesk.retrieval import _entries, _load_chunks
 
     store = engine.store
     for name in list(engine.plugins):
@@ -45,6 +47,8 @@ def knowledge_sentences(engine: Any) -> Iterator[str]:
         for chunk in chunks:
             text = str(chunk.meta.get("text", chunk.text))
             yield from (s for s in split_sentences(text) if not s.endswith("?"))
+            # and the option entries' short forms retrieval weighs for option questions
+            yield from (short_form(e) for e in _entries(chunk.text))
 
 
 def warm(engine: Any, stop: threading.Event | None = None) -> int:
