@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from frontdesk import cli, lm_rerank
+from frontdesk import answering, cli, lm_rerank
 from frontdesk.answering import Candidate, Selection
 from frontdesk.settings import Settings
 from frontdesk.store import Hit
@@ -132,7 +132,7 @@ def test_a_bad_followup_rerank_value_is_one_clear_error_line(
 
 @pytest.fixture(scope="module")
 def scorer() -> lm_rerank.QueryLikelihood:
-    return lm_rerank.scorer("llamacpp:smollm2", n_threads=1)
+    return lm_rerank.scorer("llamacpp:smollm2")  # the instance the product uses too
 
 
 @pytest.mark.integration
@@ -148,6 +148,86 @@ def test_the_answering_sentence_makes_the_question_likelier(
     # the evaluated-prefix reuse gives the same figure as a fresh evaluation
     scorer._last = []
     assert scorer.score(QUESTION, OTHER).mean == pytest.approx(other.mean, abs=1e-3)
+
+
+# QuAC dev dialog quac-0076 (CC BY-SA 4.0): a follow-up the selector answers with "They lost the
+# titles back to the Freebirds on August 12." and the re-ranker with the championship sentence
+KERRY = (
+    "On June 17, 1983, he teamed with Bruiser Brody to defeat the Fabulous Freebirds for the "
+    "NWA American Tag Team Championship. On July 4, Kerry and his elder brothers Kevin and "
+    "David defeated the Fabulous Freebirds in a two out of three falls match to win the NWA "
+    "Texas Six-Man Tag Team Championship. They lost the titles back to the Freebirds on "
+    "August 12. On September 5, the brothers took on the Fabulous Freebirds in a rematch for "
+    "the titles; the Freebirds retained their titles by pinning Kerry. On November 24, Kerry "
+    "defeated Michael Hayes in a loser leaves Texas steel cage match. On December 2, the Von "
+    "Erichs defeated the Freebirds for their second NWA Six-Man Tag Team Championship. On "
+    "December 25, Kerry defeated Kamala by disqualification. On January 30, 1984, he teamed "
+    "up with his brothers Mike and David against the Fabulous Freebirds in a six-man tag team"
+    " match, which the Von Erichs lost by disqualification. Kerry's biggest career highlight "
+    'was on May 6, 1984, when he beat "Nature Boy" Ric Flair in a historic match, in front of'
+    " over 45,000 fans at Texas Stadium to win the NWA World Heavyweight Championship. "
+    "Kerry's victory was a tribute to his brother David, who had died three months earlier "
+    "and for whom the event, the David Von Erich Memorial Parade of Champions, was named. He "
+    "lost the belt 18 days later in Yokosuka, Japan, back to Flair in a bout that was marred "
+    "by controversy: Von Erich's feet were on the bottom rope following a reversed rollup, "
+    "but the referee ignored this and made the count. Kerry has the 12th shortest NWA World "
+    "title reign in history. In reality, the NWA only allowed Kerry a short reign, and was "
+    "told to drop the belt to Flair before the Night of Champions encounter on May 29 between"
+    " Flair and Ricky Steamboat. On July 4, the Von Erichs lost the six man tag title to the "
+    "Fabulous Freebirds. The title was held up due to the Freebirds winning after "
+    "interference by Killer Khan. On September 3, they defeated the Freebirds in a handicap "
+    "steel cage Loser Leaves Texas match for his fourth six man tag title reign."
+)
+FIRST = "What started the feud?"
+FOLLOW_UP = "When did he receive the heavyweight championship title?"
+CHAMPION = "Kerry's biggest career highlight was on May 6, 1984"
+
+
+@pytest.mark.integration
+def test_a_follow_up_with_the_setting_on_answers_from_the_sentence_the_scorer_prefers(
+    tmp_path_factory: pytest.TempPathFactory, scorer: lm_rerank.QueryLikelihood
+) -> None:
+    from frontdesk.engine import Engine
+
+    from .conftest import write_plugin
+
+    root = tmp_path_factory.mktemp("lmrerank")
+    write_plugin(
+        root / "plugins",
+        "wrestling",
+        "Wrestlers' careers.",
+        ["Who won the title?"],
+        {"kerry.txt": KERRY},
+        model="llamacpp:smollm2",
+    )
+    engine = Engine(
+        Settings(
+            home=root / "home",
+            plugins_path=str(root / "plugins"),
+            bundled_plugins=False,
+            entry_point_plugins=False,
+            router_llm=False,
+        )
+    )
+    engine.ingest()
+    answers = {}
+    for mode in ("off", "lm"):  # read per answer: one engine, one thread each
+        engine.settings.followup_rerank = mode  # type: ignore[assignment]
+        first = engine.ask(FIRST, thread_id=mode, plugin="wrestling", document="kerry.txt")
+        answers[mode] = engine.ask(
+            FOLLOW_UP, thread_id=mode, plugin="wrestling", document="kerry.txt"
+        )
+    champion = next(s for s in answering.split_sentences(KERRY) if s.startswith(CHAMPION))
+    kept = next(s for s in answering.split_sentences(KERRY) if "on August 12" in s)
+    context = lm_rerank.conversation(FIRST, first.answer)
+    assert (
+        scorer.score(FOLLOW_UP, champion, context).mean
+        > scorer.score(FOLLOW_UP, kept, context).mean
+    )
+    # numbers in an answer are checked against its evidence (verify.py): 1984 is said only
+    # when the championship sentence is the evidence
+    assert "1984" in answers["lm"].answer, answers["lm"].answer
+    assert "1984" not in answers["off"].answer, answers["off"].answer
 
 
 def test_only_llamacpp_specs_are_scored() -> None:
