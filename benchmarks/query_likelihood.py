@@ -376,6 +376,47 @@ def fit(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache, variant: st
     print(json.dumps(out, indent=1))
 
 
+def cost(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
+    """Tokens llama.cpp evaluates per follow-up for each form, in the order the product scores
+    them (lm_rerank.rerank: per sentence `ql`, then `ql_ctx`, so the second reuses the
+    `Passage: <s>` prefix), against every prompt evaluated whole: a cost measure that does not
+    depend on the machine's load."""
+    ql = likelihood.bundled(1)
+    totals: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
+    for d in dialogs:
+        for r in turns_of(d, embeds):
+            if r["turn"] == 0:
+                continue
+            ctx = contexts(r).get("ql_ctx", "")
+            for name, form in FORMS.items():
+                if name == "kept":
+                    continue
+                last: list[int] = []
+                whole = reused = 0
+                for j, i in enumerate(r["top"][: form.n]):
+                    s = r["sents"][i]
+                    prompts = ([lm_rerank.prompt(s)] if form.ql else []) + (
+                        [lm_rerank.prompt(s, ctx)] if j < form.n_ctx else []
+                    )
+                    for text in prompts:
+                        tokens = ql._tokens(text, bos=True) + ql._tokens(" " + r["q"], bos=False)
+                        same = 0
+                        for a, b in zip(last, tokens, strict=False):
+                            if a != b:
+                                break
+                            same += 1
+                        whole += len(tokens)
+                        reused += len(tokens) - same
+                        last = tokens
+                totals[name].append((whole, reused))
+    for name, rows in totals.items():
+        a = np.array(rows)
+        print(
+            f"{name}: {FORMS[name].scores} scores, tokens per follow-up {a[:, 0].mean():.0f} "
+            f"evaluated whole, {a[:, 1].mean():.0f} with the prefix reused ({len(rows)} follow-ups)"
+        )
+
+
 def timing(dialogs: list[dict[str, Any]]) -> None:
     d = dialogs[0]
     sents = answering.split_sentences(d["passage"])[:4]
@@ -395,7 +436,7 @@ def timing(dialogs: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["collect", "analyze", "timing", "fit"])
+    parser.add_argument("what", choices=["collect", "analyze", "timing", "fit", "cost"])
     parser.add_argument("--variant", default="ql_ctx", choices=sorted(FORMS), help="fit: which")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--stop", type=int, default=100)
@@ -422,7 +463,9 @@ def main(argv: list[str] | None = None) -> None:
         return
     embeds = Embeds(load()[:1000])
     cache = Cache(Path(args.cache))
-    if args.what == "fit":
+    if args.what == "cost":
+        cost(dialogs, embeds)
+    elif args.what == "fit":
         fit(dialogs, embeds, cache, args.variant)
     elif args.what == "collect":
         collect(dialogs, embeds, likelihood.bundled(1), cache, args.selection_only)
