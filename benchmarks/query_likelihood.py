@@ -103,6 +103,7 @@ def turns_of(d: dict[str, Any], embeds: Embeds) -> list[dict[str, Any]]:
                 "scores": scores,
                 "top": [int(i) for i in order[:K]],
                 "gold": best if f1 >= 0.4 else -1,
+                "sel": sel,
                 "gate": model.gate_features(x, scores),
                 "prev": previous,
                 "prev_q": prev_q,
@@ -270,6 +271,59 @@ def select_table(
         print(f"  {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
 
 
+def evidence_table(rows: list[dict[str, Any]], cache: Cache, first: np.ndarray) -> None:
+    """As the product answers: token F1 of the evidence (Selection.evidence(), the best sentence
+    and its close runners-up; 0 when the gate declines) for follow-ups, 2-fold, the kept order
+    against the re-ranked one, with the candidates' scores kept as they were (`moved`) or
+    handed out again in the new order (`rescored`: the first keeps the best score, so "close"
+    runners-up are judged against the same top score as before)."""
+    from dataclasses import replace
+
+    from sklearn.linear_model import LogisticRegression
+
+    variant = "ql_ctx"
+    x = rerank_rows(rows, cache, variant)
+    y = [
+        np.array([float(i == r["gold"]) for i in r["top"][: len(x[n])]]) for n, r in enumerate(rows)
+    ]
+    use = np.array([r["turn"] > 0 for r in rows])
+    f1: dict[str, list[float]] = collections.defaultdict(list)
+    for train in (first, ~first):
+        idx = np.flatnonzero(train & use)
+        fitted = LogisticRegression(max_iter=3000).fit(
+            np.vstack([x[i] for i in idx]), np.concatenate([y[i] for i in idx])
+        )
+        for i in np.flatnonzero(~train & use):
+            r = rows[i]
+            if not r["t"]["answerable"]:
+                continue
+            sel = r["sel"]
+            z = fitted.decision_function(x[i])
+            new_order = sorted(range(len(z)), key=lambda j: (-z[j], j))
+            n = len(z)
+            top = [sel.ranked[j] for j in new_order]
+            moved = replace(sel, ranked=top + list(sel.ranked[n:]))
+            scores = sorted((c.score for c in sel.ranked[:n]), reverse=True)
+            rescored = replace(
+                sel,
+                ranked=[replace(c, score=v) for c, v in zip(top, scores, strict=True)]
+                + list(sel.ranked[n:]),
+            )
+            for name, chosen in (("kept", sel), ("moved", moved), ("rescored", rescored)):
+                text = " ".join(c.sentence for c in chosen.evidence()) if sel.covered else ""
+                f1[name].append(token_f1(text, r["t"]["answers"]) if text else 0.0)
+                best = chosen.ranked[0].sentence if sel.covered else ""
+                f1[f"{name}, best sentence only"].append(
+                    token_f1(best, r["t"]["answers"]) if best else 0.0
+                )
+    kept = np.array(f1["kept"])
+    for name, v in f1.items():
+        print(
+            f"  evidence, {name}: F1 follow-ups {np.mean(v):.3f} (n={len(v)}), vs kept "
+            f"{np.mean(np.array(v) - kept):+.3f} ± {paired_se(v, kept):.3f}"
+        )
+
+
 def analyze(
     dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache, selection_only: bool
 ) -> None:
@@ -296,6 +350,8 @@ def analyze(
         if not selection_only:
             variants += ("ql_pos", "pmi")
         select_table(rows, cache, first, scope == "follow-ups only", variants)
+    print("the evidence the product answers from (follow-ups only, ql_ctx):")
+    evidence_table(rows, cache, first)
     if selection_only:
         return
 
