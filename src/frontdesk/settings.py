@@ -69,7 +69,7 @@ class Settings(BaseSettings):
     followup_rerank: Literal["off", "lm"] = Field(
         default="off",
         description="lm: re-rank a follow-up's best 5 sentences by how likely the llamacpp: "
-        "specialist's model finds the question after each (8 model scores, about 1-3 s more per "
+        "specialist's model finds the question after each (8 model scores, seconds more per "
         "follow-up; lm_rerank.py). Other backends keep the selector's order.",
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
