@@ -103,6 +103,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             "settings": {
                 "retrieval": engine.settings.retrieval,
                 "weight": engine.settings.keyword_weight,
+                "followup_rerank": engine.settings.followup_rerank,
             },
         }
         if args.retrieval_only:

@@ -41,11 +41,12 @@ from benchmarks import likelihood
 from benchmarks.answer_experiments import trade_off
 from benchmarks.answer_selection import Embeds, best_sentence, hit_for, load, token_f1
 from benchmarks.common import REPO
-from frontdesk import answering
+from frontdesk import answering, lm_rerank
 
 CACHE = REPO / "benchmarks" / "results" / "query_likelihood_cache.jsonl"
 K = 5
 K_CTX = 3  # candidates also scored with the conversation in the prompt (cost)
+CTX_K = {"ql_ctx": K_CTX}  # collect: how many of the top-K get each context score (--ctx-k)
 
 
 class Cache:
@@ -73,19 +74,23 @@ class Cache:
 
 
 def turns_of(d: dict[str, Any], embeds: Embeds) -> list[dict[str, Any]]:
-    """The kept selection's view of each turn: features, logits, top-K, previous answer."""
+    """Today's kept selection (answering.select, with reference.rank and the lift reranks) on
+    each turn: the order of its candidates, their scores, top-K, previous answer."""
     model = answering.default_model()
-    pool = answering.candidates([hit_for(d)])
-    sents = [s for _, s in pool]
+    hit = hit_for(d)
+    sents = [s for _, s in answering.candidates([hit])]
     out, previous, prev_q = [], None, ""
     for turn, t in enumerate(d["turns"]):
         q = t["question"]
+        sel = answering.select(q, [hit], embeds, previous, model)
+        pool = [(hit, s) for s in sents]
         v = embeds.embed([q, *sents])
-        sims = v[1:] @ v[0]
-        x = answering.features(q, pool, sims, previous)
-        logit = x @ model.coef + model.intercept
-        scores = 1 / (1 + np.exp(-logit))
-        order = np.argsort(-scores)
+        x = answering.features(q, pool, v[1:] @ v[0], previous)
+        order = [c.position for c in sel.ranked]
+        scores = np.zeros(len(sents))
+        for c in sel.ranked:
+            scores[c.position] = c.score
+        logit = np.log(np.clip(scores, 1e-6, 1 - 1e-6) / np.clip(1 - scores, 1e-6, 1))
         best, f1 = best_sentence(sents, t["answers"]) if t["answerable"] else (-1, 0.0)
         prev_i = answering._locate(previous, pool)
         out.append(
@@ -94,25 +99,25 @@ def turns_of(d: dict[str, Any], embeds: Embeds) -> list[dict[str, Any]]:
                 "q": q,
                 "t": t,
                 "sents": sents,
-                "x": x,
                 "logit": logit,
                 "scores": scores,
                 "top": [int(i) for i in order[:K]],
                 "gold": best if f1 >= 0.4 else -1,
+                "sel": sel,
                 "gate": model.gate_features(x, scores),
                 "prev": previous,
                 "prev_q": prev_q,
                 "prev_i": prev_i,
             }
         )
-        previous, prev_q = sents[int(order[0])], q
+        previous, prev_q = (sents[order[0]] if order else None), q
     return out
 
 
 def contexts(r: dict[str, Any]) -> dict[str, str]:
     if r["turn"] == 0 or r["prev"] is None:
         return {}
-    ctx = {"ql_ctx": f"Previous question: {r['prev_q']}\nPrevious answer: {r['prev']}"}
+    ctx = {"ql_ctx": lm_rerank.conversation(r["prev_q"], r["prev"])}
     if r["prev_i"] is not None:
         ctx["ql_pos"] = (
             f"Previous question: {r['prev_q']}\n"
@@ -142,9 +147,9 @@ def collect(
                     continue
                 q = r["q"]
                 cache.get("ql", q, s, "", lambda q=q, s=s: ql.score(q, s).mean)
-                if i not in r["top"][:K_CTX]:
-                    continue
                 for kind, ctx in contexts(r).items():
+                    if i not in r["top"][: CTX_K.get(kind, K_CTX)]:
+                        continue
                     if selection_only and kind != "ql_ctx":
                         continue
                     cache.get(kind, q, s, ctx, lambda q=q, s=s, c=ctx: ql.score(q, s, c).mean)
@@ -167,35 +172,52 @@ def lookup(cache: Cache, kind: str, q: str, text: str | None, ctx: str = "") -> 
     return float(cache.data[key])
 
 
+# The re-rankers compared on the selection (frontdesk.lm_rerank.Form: `ql` of the top n, `ql_ctx`
+# of the top n_ctx); the features are the product's own (lm_rerank.features).
+FORMS = {
+    "kept": lm_rerank.Form(K, False, 0),
+    "ql": lm_rerank.Form(K, True, 0),
+    "ql_ctx": lm_rerank.Form(K, True, K_CTX),  # session 4's best: 8 scores
+    "ql_ctx_top3": lm_rerank.Form(K_CTX, True, K_CTX),  # 6 scores
+    "ctx5": lm_rerank.Form(K, False, K),  # the conversation's score alone: 5 scores
+    "ql_ctx5": lm_rerank.Form(K, True, K),  # 10 scores
+    "ctx_top3": lm_rerank.Form(K_CTX, False, K_CTX),  # 3 scores
+}
+
+
 def rerank_rows(rows: list[dict[str, Any]], cache: Cache, variant: str) -> list[np.ndarray]:
+    """Per question, the features of its top candidates (in the kept order) for `variant`."""
     out = []
     for r in rows:
-        top, q, ctx = r["top"], r["q"], contexts(r)
+        q, ctx = r["q"], contexts(r)
+        form = FORMS.get(variant, FORMS["ql"])
+        top = r["top"][: form.n]
         base = np.array([r["logit"][i] for i in top])
         ql = np.array([lookup(cache, "ql", q, r["sents"][i]) for i in top])
-        feats = [base, base - base.max()]
-        if variant != "kept":
-            feats += [ql, ql - ql.max(), (ql == ql.max()).astype(float)]
-        if variant in ("ql_ctx", "ql_pos"):
-            kind = variant
+        if variant in FORMS:
+            c = None
+            if form.n_ctx:
+                c = ql[: form.n_ctx].copy()  # first turns: no conversation (never used)
+                if "ql_ctx" in ctx:
+                    c = np.array(
+                        [
+                            lookup(cache, "ql_ctx", q, r["sents"][i], ctx["ql_ctx"])
+                            for i in top[: form.n_ctx]
+                        ]
+                    )
+            out.append(lm_rerank.features(base, ql if form.ql else None, c))
+            continue
+        feats = [base, base - base.max(), -np.arange(len(top), dtype=float)]
+        feats += [ql, ql - ql.max(), (ql == ql.max()).astype(float)]
+        if variant == "ql_pos":
             c = ql.copy()
-            if kind in ctx:
+            if variant in ctx:
                 for j, i in enumerate(top[:K_CTX]):
-                    c[j] = lookup(cache, kind, q, r["sents"][i], ctx[kind])
-                # below the top K_CTX: the plain score, shifted by the mean context effect
+                    c[j] = lookup(cache, variant, q, r["sents"][i], ctx[variant])
                 c[K_CTX:] += float(np.mean(c[:K_CTX] - ql[:K_CTX]))
             feats += [c - c.max(), (c == c.max()).astype(float)]
         if variant == "pmi":
-            prior = lookup(cache, "prior", q, None)
-            feats += [ql - prior]
-        if variant == "ctx_top3":  # the cheapest: K_CTX candidates, the conversation's score only
-            c = ql[:K_CTX].copy()
-            if "ql_ctx" in ctx:
-                c = np.array(
-                    [lookup(cache, "ql_ctx", q, r["sents"][i], ctx["ql_ctx"]) for i in top[:K_CTX]]
-                )
-            b = base[:K_CTX]
-            feats = [b, b - b.max(), c - c.max(), (c == c.max()).astype(float)]
+            feats += [ql - lookup(cache, "prior", q, None)]
         out.append(np.stack(feats, axis=1))
     return out
 
@@ -223,6 +245,7 @@ def select_table(
         ]
         use = np.array([not followups_only or r["turn"] > 0 for r in rows])
         f1: dict[str, list[float]] = collections.defaultdict(list)
+        moved: collections.Counter[str] = collections.Counter()
         for train in (first, ~first):
             idx = np.flatnonzero(train & use)
             fitted = LogisticRegression(max_iter=3000).fit(
@@ -232,10 +255,13 @@ def select_table(
                 r = rows[i]
                 if not r["t"]["answerable"]:
                     continue
-                j = int(np.argmax(fitted.decision_function(x[i]))) if use[i] else 0
+                fitted_j = int(np.argmax(fitted.decision_function(x[i])))
+                j = fitted_j if use[i] and variant != "kept" else 0  # kept: the kept choice
                 key = "first turns" if r["turn"] == 0 else "follow-ups"
                 f1[key].append(token_f1(r["sents"][r["top"][j]], r["t"]["answers"]))
+                moved[key] += int(j != 0)
         summary = {k: (round(float(np.mean(v)), 3), len(v)) for k, v in sorted(f1.items())}
+        summary["changed"] = dict(moved)  # type: ignore[assignment]
         if variant == "kept":
             kept_f1 = {k: np.array(v) for k, v in f1.items()}
         diffs = {
@@ -243,6 +269,59 @@ def select_table(
             for k, v in sorted(f1.items())
         }
         print(f"  {variant}:", summary, "vs kept (paired, ± s.e.):", diffs)
+
+
+def evidence_table(rows: list[dict[str, Any]], cache: Cache, first: np.ndarray) -> None:
+    """As the product answers: token F1 of the evidence (Selection.evidence(), the best sentence
+    and its close runners-up; 0 when the gate declines) for follow-ups, 2-fold, the kept order
+    against the re-ranked one, with the candidates' scores kept as they were (`moved`) or
+    handed out again in the new order (`rescored`: the first keeps the best score, so "close"
+    runners-up are judged against the same top score as before)."""
+    from dataclasses import replace
+
+    from sklearn.linear_model import LogisticRegression
+
+    variant = "ql_ctx"
+    x = rerank_rows(rows, cache, variant)
+    y = [
+        np.array([float(i == r["gold"]) for i in r["top"][: len(x[n])]]) for n, r in enumerate(rows)
+    ]
+    use = np.array([r["turn"] > 0 for r in rows])
+    f1: dict[str, list[float]] = collections.defaultdict(list)
+    for train in (first, ~first):
+        idx = np.flatnonzero(train & use)
+        fitted = LogisticRegression(max_iter=3000).fit(
+            np.vstack([x[i] for i in idx]), np.concatenate([y[i] for i in idx])
+        )
+        for i in np.flatnonzero(~train & use):
+            r = rows[i]
+            if not r["t"]["answerable"]:
+                continue
+            sel = r["sel"]
+            z = fitted.decision_function(x[i])
+            new_order = sorted(range(len(z)), key=lambda j: (-z[j], j))
+            n = len(z)
+            top = [sel.ranked[j] for j in new_order]
+            moved = replace(sel, ranked=top + list(sel.ranked[n:]))
+            scores = sorted((c.score for c in sel.ranked[:n]), reverse=True)
+            rescored = replace(
+                sel,
+                ranked=[replace(c, score=v) for c, v in zip(top, scores, strict=True)]
+                + list(sel.ranked[n:]),
+            )
+            for name, chosen in (("kept", sel), ("moved", moved), ("rescored", rescored)):
+                text = " ".join(c.sentence for c in chosen.evidence()) if sel.covered else ""
+                f1[name].append(token_f1(text, r["t"]["answers"]) if text else 0.0)
+                best = chosen.ranked[0].sentence if sel.covered else ""
+                f1[f"{name}, best sentence only"].append(
+                    token_f1(best, r["t"]["answers"]) if best else 0.0
+                )
+    kept = np.array(f1["kept"])
+    for name, v in f1.items():
+        print(
+            f"  evidence, {name}: F1 follow-ups {np.mean(v):.3f} (n={len(v)}), vs kept "
+            f"{np.mean(np.array(v) - kept):+.3f} ± {paired_se(v, kept):.3f}"
+        )
 
 
 def analyze(
@@ -267,10 +346,12 @@ def analyze(
     # -- selection: re-rank the top-K --------------------------------------------------------
     for scope in ("all turns", "follow-ups only"):
         print(f"re-ranker fitted on and applied to {scope}:")
-        variants = ("kept", "ql", "ql_ctx", "ctx_top3")
+        variants = ("kept", "ql", "ql_ctx", "ql_ctx_top3", "ctx5", "ql_ctx5", "ctx_top3")
         if not selection_only:
             variants += ("ql_pos", "pmi")
         select_table(rows, cache, first, scope == "follow-ups only", variants)
+    print("the evidence the product answers from (follow-ups only, ql_ctx):")
+    evidence_table(rows, cache, first)
     if selection_only:
         return
 
@@ -323,6 +404,75 @@ def analyze(
         )
 
 
+def fit(dialogs: list[dict[str, Any]], embeds: Embeds, cache: Cache, variant: str) -> None:
+    """Fit `variant` on every follow-up of `dialogs` (all dev) and write the product's weights
+    (frontdesk/followup_rerank.json, read by frontdesk.lm_rerank)."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [r for d in dialogs for r in turns_of(d, embeds) if r["turn"] > 0]
+    x = rerank_rows(rows, cache, variant)
+    y = [
+        np.array([float(i == r["gold"]) for i in r["top"][: len(x[n])]]) for n, r in enumerate(rows)
+    ]
+    fitted = LogisticRegression(max_iter=3000).fit(np.vstack(x), np.concatenate(y))
+    form = FORMS[variant]
+    out = {
+        "variant": variant,
+        "n": form.n,
+        "ql": form.ql,
+        "n_ctx": form.n_ctx,
+        "coef": [round(float(v), 6) for v in fitted.coef_[0]],
+        "intercept": round(float(fitted.intercept_[0]), 6),
+        "fitted_on": f"QuAC dev dialogs {dialogs[0]['id']}..{dialogs[-1]['id']} "
+        f"({len(dialogs)} dialogs, {len(rows)} follow-ups)",
+        "command": f"python -m benchmarks.query_likelihood fit --variant {variant} "
+        "--start 0 --stop 200",
+    }
+    lm_rerank.WEIGHTS_FILE.write_text(json.dumps(out, indent=1) + "\n")
+    print(json.dumps(out, indent=1))
+
+
+def cost(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
+    """Tokens llama.cpp evaluates per follow-up for each form, in the order the product scores
+    them (lm_rerank.rerank: per sentence `ql`, then `ql_ctx`, so the second reuses the
+    `Passage: <s>` prefix), against every prompt evaluated whole: a cost measure that does not
+    depend on the machine's load."""
+    ql = likelihood.bundled(1)
+    totals: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
+    for d in dialogs:
+        for r in turns_of(d, embeds):
+            if r["turn"] == 0:
+                continue
+            ctx = contexts(r).get("ql_ctx", "")
+            for name, form in FORMS.items():
+                if name == "kept":
+                    continue
+                last: list[int] = []
+                whole = reused = 0
+                for j, i in enumerate(r["top"][: form.n]):
+                    s = r["sents"][i]
+                    prompts = ([lm_rerank.prompt(s)] if form.ql else []) + (
+                        [lm_rerank.prompt(s, ctx)] if j < form.n_ctx else []
+                    )
+                    for text in prompts:
+                        tokens = ql._tokens(text, bos=True) + ql._tokens(" " + r["q"], bos=False)
+                        same = 0
+                        for a, b in zip(last, tokens, strict=False):
+                            if a != b:
+                                break
+                            same += 1
+                        whole += len(tokens)
+                        reused += len(tokens) - same
+                        last = tokens
+                totals[name].append((whole, reused))
+    for name, rows in totals.items():
+        a = np.array(rows)
+        print(
+            f"{name}: {FORMS[name].scores} scores, tokens per follow-up {a[:, 0].mean():.0f} "
+            f"evaluated whole, {a[:, 1].mean():.0f} with the prefix reused ({len(rows)} follow-ups)"
+        )
+
+
 def timing(dialogs: list[dict[str, Any]]) -> None:
     d = dialogs[0]
     sents = answering.split_sentences(d["passage"])[:4]
@@ -342,7 +492,8 @@ def timing(dialogs: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["collect", "analyze", "timing"])
+    parser.add_argument("what", choices=["collect", "analyze", "timing", "fit", "cost"])
+    parser.add_argument("--variant", default="ql_ctx", choices=sorted(FORMS), help="fit: which")
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--stop", type=int, default=100)
     parser.add_argument("--cache", default=str(CACHE))
@@ -354,7 +505,11 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="only what the selection re-rankers need (ql of the top-K, ql_ctx of follow-ups)",
     )
+    parser.add_argument(
+        "--ctx-k", type=int, default=K_CTX, help="collect: score ql_ctx on this many of the top-K"
+    )
     args = parser.parse_args(argv)
+    CTX_K["ql_ctx"] = args.ctx_k
     dialogs = load()[args.start : args.stop]
     if args.ranges:
         spans = [tuple(int(v) for v in part.split("-")) for part in args.ranges.split(",")]
@@ -364,7 +519,11 @@ def main(argv: list[str] | None = None) -> None:
         return
     embeds = Embeds(load()[:1000])
     cache = Cache(Path(args.cache))
-    if args.what == "collect":
+    if args.what == "cost":
+        cost(dialogs, embeds)
+    elif args.what == "fit":
+        fit(dialogs, embeds, cache, args.variant)
+    elif args.what == "collect":
         collect(dialogs, embeds, likelihood.bundled(1), cache, args.selection_only)
     else:
         analyze(dialogs, embeds, cache, args.selection_only)

@@ -10,6 +10,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from frontdesk.errors import FrontdeskError, InputError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # models come from site-packages, never a hub
@@ -395,6 +397,13 @@ def main(argv: list[str] | None = None) -> int:
     except FrontdeskError as exc:
         print(f"frontdesk: error: {exc}", file=sys.stderr)
         return exc.exit_code
+    except ValidationError as exc:
+        if exc.title != "Settings":
+            raise
+        from frontdesk.settings import describe_error
+
+        print(f"frontdesk: error: {describe_error(exc)}", file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         print("frontdesk: interrupted", file=sys.stderr)
         return 130

@@ -201,6 +201,10 @@ class Engine:
         return self.settings.off_topic.lower()
 
     @property
+    def followup_rerank(self) -> str:
+        return self.settings.followup_rerank
+
+    @property
     def context_budget(self) -> int:
         """Prompt tokens a model may be given: its window minus the answer's tokens."""
         return self.settings.context_window - self.settings.max_answer_tokens - CONTEXT_MARGIN

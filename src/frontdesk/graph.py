@@ -26,6 +26,7 @@ from frontdesk import (
     generation,
     graph_threads,
     hooks,
+    lm_rerank,
     parts,
     prompts,
     specialist,
@@ -67,6 +68,8 @@ class Runtime(Protocol):
     def context_budget(self) -> int: ...
     @property
     def off_topic(self) -> str: ...
+    @property
+    def followup_rerank(self) -> str: ...
 
     def chat_model(
         self, spec: str, max_tokens: int | None = None, plugin: Plugin | None = None
@@ -269,6 +272,9 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         selection = answering.select(
             question, hits, runtime.embedder, previous, scoped=document is not None
         )
+        if runtime.followup_rerank == "lm":  # opt-in: the model reads the follow-up (lm_rerank)
+            asked = lm_rerank.previous_question(task["history"])
+            selection = lm_rerank.rerank(plugin.model, question, selection, asked, previous)
         gap = specialist.declined(plugin.name, question, selection, hits, retrieval, _citation)
         entry = answering.entry_answer(question, selection)
         if entry is not None:  # reference docs: the option's own entry is the answer, verbatim

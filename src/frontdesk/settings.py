@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -65,6 +65,12 @@ class Settings(BaseSettings):
     )
     keyword_weight: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Share of the BM25 score in hybrid retrieval."
+    )
+    followup_rerank: Literal["off", "lm"] = Field(
+        default="off",
+        description="lm: re-rank a follow-up's best 5 sentences by how likely the llamacpp: "
+        "specialist's model finds the question after each (8 model scores, seconds more per "
+        "follow-up; lm_rerank.py). Other backends keep the selector's order.",
     )
     history_turns: int = Field(default=3, ge=0, description="Earlier turns shown to models.")
     model_timeout: float = Field(default=120.0, gt=0, description="Seconds per remote model call.")
@@ -171,3 +177,12 @@ class Settings(BaseSettings):
     @property
     def bundled_plugin_dir(self) -> Path:
         return REPO_ROOT / "plugins"
+
+
+def describe_error(exc: ValidationError) -> str:
+    """One line for a refused FRONTDESK_* setting: which variable, what it held, what is wrong."""
+    said = []
+    for err in exc.errors():
+        name = "FRONTDESK_" + "_".join(str(part) for part in err["loc"]).upper()
+        said.append(f"{name}={err.get('input')!r}: {err['msg']}")
+    return "; ".join(said) + " (fix the environment variable or unset it)"
