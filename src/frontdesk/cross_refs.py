@@ -19,6 +19,18 @@ _SEE = re.compile(
 )
 
 
-def without_references(text: str) -> str:
-    """`text` with its "see (also) PAGE(n) …" references left out."""
-    return _SEE.sub(" ", text)
+def _flat(text: str) -> str:
+    # "git-\n    branch(1)" as wrapped by groff is "git-branch(1)" in an answer
+    return " ".join(re.sub(r"-\s+", "-", text).split()).lower()
+
+
+def without_references(text: str, quoted: str = "") -> str:
+    """`text` with its "see (also) PAGE(n) …" references left out, except those `quoted`
+    repeats word for word: an answer quoting the evidence's "…; see git-branch(1) for
+    details." says what the evidence says, no more."""
+    said = _flat(quoted)
+
+    def drop(m: re.Match[str]) -> str:
+        return m.group(0) if said and _flat(m.group(0)) in said else " "
+
+    return _SEE.sub(drop, text)

@@ -184,14 +184,22 @@ def _stems(text: str) -> set[str]:
 
 def described(question: str, sentence: str, source: str = "") -> float:
     """How much of an option entry the question describes: the share of the entry's own words
-    (its long option names and the first sentence of its description) the question holds.
+    (its long option names and a sentence of its description, the best) the question holds.
     "-d, --delete All listed refs are deleted from the remote repository." is all asked by
     "Which git push option deletes the listed refs from the remote repository?"; the --mirror
     entry, longer and sharing as many of the question's words, is not. The page's own name ("revert" in git-revert.txt) describes
     every entry of it and counts for none."""
     heading = options.heading(sentence)
-    first = _FIRST.split(sentence[len(heading) :].strip(), maxsplit=1)[0]
+    if not heading:
+        return 0.0  # prose: no entry to describe
     names = " ".join(f.lstrip("-") for f in options.flags(heading) if f.startswith("--"))
-    page = source.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " ")
-    own = _stems(names + " " + first) - _stems(page)
-    return len(own & _stems(question)) / len(own) if own else 0.0
+    page = _stems(source.rsplit("/", 1)[-1].rsplit(".", 1)[0].replace("-", " "))
+    asked = _stems(question)
+    best = 0.0
+    # Each sentence of the description with the names, the best: "-n, --no-commit Usually the
+    # command automatically creates some commits …" says what -n does in its second sentence
+    # ("This flag applies the changes … but does not make the commits.").
+    for said in _FIRST.split(sentence[len(heading) :].strip()):
+        own = _stems(names + " " + said) - page
+        best = max(best, len(own & asked) / len(own) if own else 0.0)
+    return best

@@ -280,7 +280,7 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
     if not new and not given:
         return "it restates the question"
     # a page the evidence only names ("See also git-diff(1)") is no evidence of what it does
-    have = set(content_words(cross_refs.without_references(evidence)))
+    have = set(content_words(cross_refs.without_references(evidence, quoted=claim)))
     share = len(new & have) / len(new) if new else 1.0
     if share < MIN_KEY_TERMS:
         return f"only {share:.0%} of its key terms are in the evidence"
