@@ -4,7 +4,7 @@ second round)"): entries and pages written for these tests.
 
 from __future__ import annotations
 
-from frontdesk import cross_refs, reference, verify
+from frontdesk import cross_refs, entry_match, options, reference, verify
 
 RENEW = (
     "-r <title>, --renew <title>\n"
@@ -50,3 +50,12 @@ def test_an_entry_is_described_by_a_later_sentence_of_its_description() -> None:
     edit, quiet = (reference.described(q, e, "lib-renew.txt") for e in LOAN_ENTRIES)
     assert quiet > edit
     assert reference.described(q, "Not an entry. Extends the loans.", "lib-renew.txt") == 0.0
+
+
+def test_how_do_i_after_a_leading_clause_asks_for_an_option() -> None:
+    # "When I apply a stash, how do I get back the changes I had staged as staged again?" was
+    # not taken as asking for an option: the closest entry by meaning was never looked for
+    assert options.asks_for_option("When I renew a loan, how do I keep the old due date?")
+    assert entry_match.wanted("After a loan ends, how can I extend it?")
+    assert not options.asks_for_option("When I renew a loan, what happens to the due date?")
+    assert not options.asks_for_option("The desk asked how do I know it.")  # no clause of its own

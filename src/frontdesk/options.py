@@ -30,7 +30,9 @@ _USAGE = re.compile(r"[\[(]\s*(?:--?[\w\[]|<)")
 _ASKS = re.compile(
     r"\b(?:which|what)\s+(?:[\w-]+\s+){0,3}(?:option|flag|switch|argument)s?\b"
     r"|\b(?:option|flag|switch)\s+(?:to|for|that|which)\b"
-    r"|^\s*how\s+(?:do|can|should)\s+(?:i|you|we)\b",
+    # "how do I …" opening the question, or after a clause of its own: "When I apply a stash,
+    # how do I get back the changes I had staged …?"
+    r"|(?:^|,)\s*how\s+(?:do|can|should)\s+(?:i|you|we)\b",
     re.IGNORECASE,
 )
 
