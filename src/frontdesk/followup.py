@@ -53,6 +53,16 @@ _BARE_WH = re.compile(
     r"(?:\s+(?:for|about|with)\s+(?:that|this|it|them))?\s*\??$",
     re.IGNORECASE,
 )
+# "How much should I cut back?", "How deep should I plant?": a measure, or a phrasal verb, with
+# the object missing leans on the thread's topic for it ("How often should I water?" and "When
+# do I sow?" ask about the action itself and stand alone).
+_SUBJECT_VERB = r"\s+(?:do|should|can|must|shall|could|would)\s+(?:i|we|you)\s+\w+"
+_PARTICLE = r"\s+(?:back|off|down|up|out|away)"
+_ELLIPSIS = re.compile(
+    rf"^(?P<head>how\s+(?:much|many|deep|thick|far|big|high|wide|hot){_SUBJECT_VERB}(?:{_PARTICLE})?"
+    rf"|(?:how(?:\s+\w+)?|when|where|why){_SUBJECT_VERB}{_PARTICLE})\s*\??$",
+    re.IGNORECASE,
+)
 # … and for a follow-up's referent, "how quickly must cooked rice be cooled" too
 _HOW_ELSE = re.compile(
     r"^how\s+(?:deep|thick|wet|hot|cold|warm|high|wide|heavy|tight|hard|fast|\w+ly)\s+", re.I
@@ -240,6 +250,7 @@ def is_followup(question: str) -> bool:
         or _WHY_PHRASE.match(_LEAD.sub("", q))
         or _pronouns(q)
         or _BARE_WH.match(_LEAD.sub("", q))
+        or _ELLIPSIS.match(_LEAD.sub("", q))
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
     )
 
@@ -284,12 +295,15 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     if bare and rest != _LEAD.sub("", prev) and _AUX.match(rest):
         # "How often?" after "How do I sharpen a knife?": "How often do I sharpen a knife?"
         return _sentence(f"{bare.group('wh')} {rest}")
+    ellipsis = _ELLIPSIS.match(q)
+    if ellipsis and subject:  # "How much should I cut back?" -> "… cut back my roses?"
+        return _sentence(f"{ellipsis.group('head')} {subject}")
     pronouns = _pronouns(q)
     # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
     # pronouns now have the previous question before them).
     fragment = _FRAGMENT.match(q) and (len(q.split()) <= 4 or not _ASKS.search(q))
     if fragment:  # "in what year?" is one; "After she studied there what did she do?" is not
-        return _sentence(f"{prev.rstrip('?!. ')} {q[0].lower() + q[1:]}")
+        return _sentence(f"{_without_last(prev.rstrip('?!. '), q)} {q[0].lower() + q[1:]}")
     phrase = _NOUN_PHRASE.match(q)
     if phrase and len(q.split()) <= 4 and not pronouns:
         return _about(q.rstrip("?!. "), prev, earlier)
@@ -306,6 +320,19 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     if len(q.rstrip("?!. ").split()) <= 3 and subject:
         return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
     return _sentence(q) if q else question.strip()
+
+
+def _without_last(previous: str, fragment: str) -> str:
+    """`previous` without a last short phrase that `fragment` replaces: "… tomatoes in the
+    ground" + "in pots" asks about pots, not ground and pots (a clause, "if they are in pots",
+    stays)."""
+    lead = fragment.split()[0].lower()
+    if lead not in {"in", "on", "at", "during", "for", "with", "without"}:
+        return previous
+    if re.search(r"\b(?:if|when|while)\b", previous, re.IGNORECASE):
+        return previous
+    pattern = rf"\s+{lead}\s+(?:(?:the|a|an|my|your)\s+)?[\w°-]+(?:\s+[\w°-]+)?$"
+    return re.sub(pattern, "", previous, flags=re.IGNORECASE) or previous
 
 
 def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:

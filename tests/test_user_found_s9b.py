@@ -1,0 +1,50 @@
+"""Wrong answers a user still found on the example plugins (session 9, second round), each as
+the product gave it: follow-ups in threads first."""
+
+from __future__ import annotations
+
+from frontdesk import reasons
+from frontdesk.answering import Candidate
+from frontdesk.engine import Engine
+from frontdesk.store import Hit
+from frontdesk.testing import HashEmbedder
+
+
+def test_an_elliptical_follow_up_stays_with_the_thread_plugin(engine: Engine) -> None:
+    first = engine.ask("When should I prune my roses?", thread_id="prune")
+    assert [p["name"] for p in first.route["plugins"]] == ["garden"]
+    answer = engine.ask("How much should I cut back?", thread_id="prune")
+    assert answer.route["followup"] is True
+    assert answer.route["standalone"] == "How much should I cut back my roses?"
+    assert [p["name"] for p in answer.route["plugins"]] == ["garden"]
+
+
+STORING = (
+    "Keep a bicycle dry and out of direct sunlight, which perishes tyres. For long storage, hang "
+    "it or support it so the tyres do not carry its weight, and pump them up before the first ride."
+)
+DRY = "Keep a bicycle dry and out of direct sunlight, which perishes tyres."
+HANG = (
+    "For long storage, hang it or support it so the tyres do not carry its weight, and pump them "
+    "up before the first ride."
+)
+
+
+def test_why_a_phrase_of_the_answer_is_answered_by_the_sentence_that_said_it() -> None:
+    # dev thread bike (line 76): "How should I store my bike over winter?" → “Keep a bicycle dry
+    # and out of direct sunlight, which perishes tyres.”; "Why out of the sun?" (made "Why should
+    # I store my bike out of the sun?") quoted the hanging sentence, whose reason is the tyres'
+    # weight: the sentence said was dropped as a repeat (no cue word, one shared word only).
+    assert reasons.gives_reason(DRY)
+    hit = Hit(
+        "cycling", "c1", "maintenance-schedule.html", "m", "", 0.6, "Storing a bike\n\n" + STORING
+    )
+    question = "Why should I store my bike out of the sun?"
+    ranked = [Candidate(hit, HANG, 2, 0.52, 0.4), Candidate(hit, DRY, 1, 0.55, 0.3)]
+    out = reasons.rerank(question, ranked, f"“{DRY}”", HashEmbedder())
+    assert out[0].sentence == DRY
+    # a said sentence that is not the whole answer still needs two of the question's words
+    longer = f"“{DRY} Check the tyres.”"
+    assert reasons.rerank(question, ranked, longer, HashEmbedder())[0].sentence == HANG
+    # "which is" describes, it gives no reason
+    assert not reasons.gives_reason("Use a chain checker, which is cheap.")
