@@ -59,6 +59,18 @@ from .conftest import MINI_PLUGINS, write_plugin
         ),
         ("How do I plant garlic?", "How deep should I plant?", "How deep should I plant garlic?"),
         ("How do I prune a rose?", "When do I cut back?", "When do I cut back a rose?"),
+        # … a question in a fragment was glued on ("How often should I hone a knife at what
+        # angle?", said not covered) …
+        (
+            "How often should I hone a knife?",
+            "At what angle?",
+            "At what angle should I hone a knife?",
+        ),
+        (
+            "How do I season a cast iron pan?",
+            "At what temperature?",
+            "At what temperature do I season a cast iron pan?",
+        ),
         # … and a fragment was added to the phrase it stands for ("… in the ground in pots")
         (
             "How much should I water tomatoes in the ground?",

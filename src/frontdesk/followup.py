@@ -80,6 +80,7 @@ _IF = re.compile(
     re.IGNORECASE,
 )
 _CONDITIONAL = re.compile(r"\bif\b", re.IGNORECASE)
+_WH_FRAGMENT = re.compile(rf"^{_PREPOSITION}\s+(?:what|which)\s+\w+\s*\??$", re.IGNORECASE)
 # "And a whole chicken?", "And the hydrangeas?": a noun phrase alone, in place of the topic.
 _NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|your|our|some)\s+[\w\s'-]+?\s*\??$", re.I)
 _ASKS = re.compile(r"\b(?:what|which|who|whom|whose|where|how|why)\b", re.I)
@@ -302,6 +303,12 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
     # pronouns now have the previous question before them).
     fragment = _FRAGMENT.match(q) and (len(q.split()) <= 4 or not _ASKS.search(q))
+    asks_anew = _WH_FRAGMENT.match(q)
+    rest = _WH.sub("", _LEAD.sub("", prev))
+    if asks_anew and rest != _LEAD.sub("", prev) and _AUX.match(rest):
+        # "At what angle?" after "How often should I hone a knife?" asks another question of the
+        # same action: "At what angle should I hone a knife?" (not "… a knife at what angle?")
+        return _sentence(f"{asks_anew.group(0).rstrip('?!. ')} {rest}")
     if fragment:  # "in what year?" is one; "After she studied there what did she do?" is not
         return _sentence(f"{_without_last(prev.rstrip('?!. '), q)} {q[0].lower() + q[1:]}")
     phrase = _NOUN_PHRASE.match(q)
