@@ -8,6 +8,7 @@ from frontdesk.answering import Candidate
 from frontdesk.engine import Engine
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
+from frontdesk.verify import verify
 
 
 def test_an_elliptical_follow_up_stays_with_the_thread_plugin(engine: Engine) -> None:
@@ -48,3 +49,22 @@ def test_why_a_phrase_of_the_answer_is_answered_by_the_sentence_that_said_it() -
     assert reasons.rerank(question, ranked, longer, HashEmbedder())[0].sentence == HANG
     # "which is" describes, it gives no reason
     assert not reasons.gives_reason("Use a chain checker, which is cheap.")
+
+
+OIL = "Oil the chain every 150 to 300 km, and after every ride in the rain."
+LUBE = "Use wet lube in winter and dry lube in dry summer conditions."
+
+
+def test_the_questions_words_put_in_place_of_the_evidences_are_not_supported() -> None:
+    # thread: "How often should I oil the chain?" → "And in winter?" (made "How often should I
+    # oil the chain in winter?") → "Oil the chain every 150 to 300 km, and after every ride in
+    # winter." passed: "winter" is the question's word, and the notes say "in the rain" there.
+    question = "How often should I oil the chain in winter?"
+    said = "Oil the chain every 150 to 300 km, and after every ride in winter."
+    for facts in ([OIL], [OIL, LUBE]):
+        verdict = verify(said, question, facts)
+        assert not verdict.supported and "rain" in " ".join(verdict.problems)
+    # the evidence's own words, or the question's added beside them, still pass
+    assert verify(OIL, question, [OIL]).supported
+    plain = "Oil the chain every 150 to 300 km and after every ride in the rain, also in winter."
+    assert verify(plain, question, [OIL, LUBE]).supported
