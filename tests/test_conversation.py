@@ -71,6 +71,13 @@ from .conftest import MINI_PLUGINS, write_plugin
             "At what temperature?",
             "At what temperature do I season a cast iron pan?",
         ),
+        # … "Which one …?" was a new question (the coordinator answered "Bamboo.") …
+        (
+            "What should I use to prune roses?",
+            "Which one for thicker wood?",
+            "What should I use to prune roses for thicker wood?",
+        ),
+        ("Which knife should I buy?", "Which one?", "Which knife should I buy?"),
         # … and a fragment was added to the phrase it stands for ("… in the ground in pots")
         (
             "How much should I water tomatoes in the ground?",

@@ -80,6 +80,8 @@ _IF = re.compile(
     re.IGNORECASE,
 )
 _CONDITIONAL = re.compile(r"\bif\b", re.IGNORECASE)
+# "Which one for thicker wood?": "one" stands for the thing the previous question asked for
+_WHICH_ONE = re.compile(r"^which\s+ones?\b\s*(?P<x>[^?]*?)\s*\??$", re.IGNORECASE)
 _WH_FRAGMENT = re.compile(rf"^{_PREPOSITION}\s+(?:what|which)\s+\w+\s*\??$", re.IGNORECASE)
 # "And a whole chicken?", "And the hydrangeas?": a noun phrase alone, in place of the topic.
 _NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|your|our|some)\s+[\w\s'-]+?\s*\??$", re.I)
@@ -252,6 +254,7 @@ def is_followup(question: str) -> bool:
         or _pronouns(q)
         or _BARE_WH.match(_LEAD.sub("", q))
         or _ELLIPSIS.match(_LEAD.sub("", q))
+        or _WHICH_ONE.match(_LEAD.sub("", q))
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
     )
 
@@ -303,6 +306,9 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
     # pronouns now have the previous question before them).
     fragment = _FRAGMENT.match(q) and (len(q.split()) <= 4 or not _ASKS.search(q))
+    which_one = _WHICH_ONE.match(q)
+    if which_one:  # "What should I use to prune roses?" + "for thicker wood"
+        return _sentence(f"{prev.rstrip('?!. ')} {which_one.group('x')}")
     asks_anew = _WH_FRAGMENT.match(q)
     rest = _WH.sub("", _LEAD.sub("", prev))
     if asks_anew and rest != _LEAD.sub("", prev) and _AUX.match(rest):

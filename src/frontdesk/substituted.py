@@ -20,7 +20,23 @@ _WORD = re.compile(r"[A-Za-z0-9°%'-]+")
 MOST = 0.6  # the share of the claim's words that must come from one sentence: a copy of it
 SPAN = 3  # the longest stretch replaced: a phrase, not a rewording of the sentence
 _PREPOSITIONS = frozenset(
-    "in on at for with without after before during under over from into near by".split()
+    [
+        "in",
+        "on",
+        "at",
+        "for",
+        "with",
+        "without",
+        "after",
+        "before",
+        "during",
+        "under",
+        "over",
+        "from",
+        "into",
+        "near",
+        "by",
+    ]
 )
 
 
