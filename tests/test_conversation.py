@@ -78,6 +78,12 @@ from .conftest import MINI_PLUGINS, write_plugin
             "What should I use to prune roses for thicker wood?",
         ),
         ("Which knife should I buy?", "Which one?", "Which knife should I buy?"),
+        # (and a pronoun after that rewrite still finds the pan: dev thread cast9)
+        (
+            "At what temperature do I season a cast iron pan?",
+            "How many times should I repeat it?",
+            "How many times should I repeat the cast iron pan?",
+        ),
         # … and a fragment was added to the phrase it stands for ("… in the ground in pots")
         (
             "How much should I water tomatoes in the ground?",

@@ -42,7 +42,9 @@ _DUMMY_IT = re.compile(
     re.IGNORECASE,
 )
 _WH = re.compile(
-    r"^(?:how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
+    # "At what temperature do I season a pan?" (our own rewrite of "At what temperature?") too
+    r"^(?:(?:at|in|on|for|to|by|from|with)\s+(?:what|which)\s+\w+|"
+    r"how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
     r"who|whom|whose|why)\s+",
     re.IGNORECASE,
 )
