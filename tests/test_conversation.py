@@ -58,6 +58,11 @@ from .conftest import MINI_PLUGINS, write_plugin
             "How much should I cut back roses?",
         ),
         ("How do I plant garlic?", "How deep should I plant?", "How deep should I plant garlic?"),
+        (
+            "How much should I cut back roses?",
+            "And when should I cut them back?",
+            "When should I cut roses back?",
+        ),
         ("How do I prune a rose?", "When do I cut back?", "When do I cut back a rose?"),
         # … a question in a fragment was glued on ("How often should I hone a knife at what
         # angle?", said not covered) …

@@ -3,12 +3,16 @@ the product gave it: follow-ups in threads first."""
 
 from __future__ import annotations
 
-from frontdesk import reasons
+from pathlib import Path
+
+from frontdesk import asked_kind, reasons
 from frontdesk.answering import Candidate
 from frontdesk.engine import Engine
 from frontdesk.store import Hit
 from frontdesk.testing import HashEmbedder
 from frontdesk.verify import verify
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_an_elliptical_follow_up_stays_with_the_thread_plugin(engine: Engine) -> None:
@@ -68,3 +72,19 @@ def test_the_questions_words_put_in_place_of_the_evidences_are_not_supported() -
     assert verify(OIL, question, [OIL]).supported
     plain = "Oil the chain every 150 to 300 km and after every ride in the rain, also in winter."
     assert verify(plain, question, [OIL, LUBE]).supported
+
+
+def test_how_much_to_cut_back_is_answered_by_the_share_cut_back() -> None:
+    # thread prune9: "How much should I cut back?" (made "How much should I cut back roses?") →
+    # “Make each cut about 5 mm above a bud …” (a measure of where to cut, not how much).
+    text = (ROOT / "knowledge" / "gardening" / "pruning.md").read_text()
+    hit = Hit("gardening", "p1", "pruning.md", "pruning.md", "", 0.6, text)
+    where = "Make each cut about 5 mm above a bud, sloping away from it so rain runs off."
+    half = "Cut the remaining strong stems back by about a half, to an outward-facing bud."
+    dead = "Remove dead, diseased and damaged wood first, cutting back to healthy white pith."
+    ranked = [Candidate(hit, where, 9, 0.55, 0.4), Candidate(hit, dead, 6, 0.6, 0.3)]
+    ranked.append(Candidate(hit, half, 8, 0.52, 0.2))
+    question = "How much should I cut back roses?"
+    assert asked_kind.rerank(question, ranked)[0].sentence == half
+    # other "how much" questions ask no share
+    assert asked_kind.gives_share("How much water do tomatoes need?", half) is None

@@ -180,6 +180,7 @@ def _looks_like_noun_phrase(phrase: str) -> bool:
     return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
 
 
+_PARTICLES = frozenset({"back", "off", "down", "up", "out", "away"})
 _COMPLEMENT_VERBS = frozenset({"make", "keep", "get", "turn", "leave"})
 _OWNERS = frozenset({"my", "your", "our", "their", "the", "a", "an"})
 
@@ -206,6 +207,8 @@ def topic(question: str, referent: bool = False) -> str:
     verb = words[0].lower() if had_subject and len(words) > 1 else ""
     if had_subject and len(words) > 1:
         words = words[1:]  # the verb after "should I": rest, prune, water...
+        if len(words) > 1 and words[0].lower() in _PARTICLES:  # "cut back roses": roses
+            words = words[1:]
     # "make my clay soil better", "keep my knives sharp": the last word is what to make it
     if verb in _COMPLEMENT_VERBS and len(words) > 2 and words[0].lower() in _OWNERS:
         words = words[:-1]
