@@ -88,3 +88,13 @@ def test_how_much_to_cut_back_is_answered_by_the_share_cut_back() -> None:
     assert asked_kind.rerank(question, ranked)[0].sentence == half
     # other "how much" questions ask no share
     assert asked_kind.gives_share("How much water do tomatoes need?", half) is None
+
+
+def test_a_phrasal_verbs_object_is_no_unseen_subject() -> None:
+    # the man-page dev question (line 22) was declined once the topic rules skipped "up" after
+    # "give": "a merge that stopped" looked like a plain noun phrase whose head no note holds.
+    from frontdesk import reference
+
+    q = "How do I give up a merge that stopped with conflicts and go back to the state before it?"
+    hit = Hit("git", "m1", "git-merge", "git-merge", "", 0.6, "--abort Abort the current merge.")
+    assert reference.unseen_subject(q, [hit]) is None

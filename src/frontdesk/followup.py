@@ -207,7 +207,9 @@ def topic(question: str, referent: bool = False) -> str:
     verb = words[0].lower() if had_subject and len(words) > 1 else ""
     if had_subject and len(words) > 1:
         words = words[1:]  # the verb after "should I": rest, prune, water...
-        if len(words) > 1 and words[0].lower() in _PARTICLES:  # "cut back roses": roses
+        # a pronoun after "cut back roses" is roses (only for a referent: reference.py's
+        # unseen subject takes "give up a merge that stopped" for no plain noun phrase)
+        if referent and len(words) > 1 and words[0].lower() in _PARTICLES:
             words = words[1:]
     # "make my clay soil better", "keep my knives sharp": the last word is what to make it
     if verb in _COMPLEMENT_VERBS and len(words) > 2 and words[0].lower() in _OWNERS:
