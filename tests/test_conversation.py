@@ -50,6 +50,61 @@ from .conftest import MINI_PLUGINS, write_plugin
             "Can I freeze it?",
             "Can I freeze leftovers?",
         ),
+        # Session 9 (tests/test_user_found_s9b.py): a measure or phrasal verb without its object
+        # was no follow-up ("How much should I cut back?" went to the coordinator) …
+        (
+            "When should I prune roses?",
+            "How much should I cut back?",
+            "How much should I cut back roses?",
+        ),
+        ("How do I plant garlic?", "How deep should I plant?", "How deep should I plant garlic?"),
+        (
+            "How much should I cut back roses?",
+            "And when should I cut them back?",
+            "When should I cut roses back?",
+        ),
+        ("How do I prune a rose?", "When do I cut back?", "When do I cut back a rose?"),
+        # … a question in a fragment was glued on ("How often should I hone a knife at what
+        # angle?", said not covered) …
+        (
+            "How often should I hone a knife?",
+            "At what angle?",
+            "At what angle should I hone a knife?",
+        ),
+        (
+            "How do I season a cast iron pan?",
+            "At what temperature?",
+            "At what temperature do I season a cast iron pan?",
+        ),
+        # … "Which one …?" was a new question (the coordinator answered "Bamboo.") …
+        (
+            "What should I use to prune roses?",
+            "Which one for thicker wood?",
+            "What should I use to prune roses for thicker wood?",
+        ),
+        ("Which knife should I buy?", "Which one?", "Which knife should I buy?"),
+        # (and a pronoun after that rewrite still finds the pan: dev thread cast9)
+        (
+            "At what temperature do I season a cast iron pan?",
+            "How many times should I repeat it?",
+            "How many times should I repeat the cast iron pan?",
+        ),
+        # … and a fragment was added to the phrase it stands for ("… in the ground in pots")
+        (
+            "How much should I water tomatoes in the ground?",
+            "And in pots?",
+            "How much should I water tomatoes in pots?",
+        ),
+        (
+            "How long should bread dough prove at 22 °C?",
+            "And at 30 °C?",
+            "How long should bread dough prove at 30 °C?",
+        ),
+        (
+            "How often should I water tomatoes if they are in pots?",
+            "And in winter?",
+            "How often should I water tomatoes if they are in pots in winter?",
+        ),
     ],
 )
 def test_follow_ups_are_rewritten_from_the_previous_question(
@@ -66,6 +121,9 @@ def test_follow_ups_are_rewritten_from_the_previous_question(
         "Who painted Guernica?",
         "When should I sow carrots?",
         "Is it safe to eat raw chicken?",  # an `it` that points at nothing
+        "How much should I cut back the roses?",  # the verb has its object
+        "What should I cut back?",  # the question word is the object
+        "How often should I water?",  # asks about the action itself
     ],
 )
 def test_standalone_questions_are_not_follow_ups(question: str) -> None:

@@ -48,6 +48,30 @@ _TEMPERATURE = re.compile(
 )
 
 
+# "How much should I cut back (roses)?": a share of what the verb acts on ("back by about a
+# half"), said with that verb, not another measure near it ("each cut about 5 mm above a bud")
+_SHARE_ASKED = re.compile(
+    r"^how\s+much\s+(?:should|do|can|must|would)\s+(?:i|we|you)\s+(?P<verb>[a-z]+)\s+"
+    r"(?P<particle>back|off|down|away|out)\b",
+    re.IGNORECASE,
+)
+_SHARE = re.compile(
+    r"\b(?:a|one|two)\s+(?:half|third|quarter|fifth)s?\b|\bhalf\b|\d+\s*(?:%|per\s*cent)",
+    re.IGNORECASE,
+)
+
+
+def gives_share(question: str, sentence: str) -> bool | None:
+    """Whether `sentence` gives the share a "how much should I cut back" asks for (None when
+    the question asks no share)."""
+    m = _SHARE_ASKED.match(question.strip())
+    if not m:
+        return None
+    said = sentence.lower()
+    verb = rf"\b{re.escape(m.group('verb').lower())}\w*\b.*\b{m.group('particle').lower()}\b"
+    return bool(_SHARE.search(sentence) and re.search(verb, said))
+
+
 def asks_degree(question: str) -> bool:
     return bool(_DEGREE.match(question.strip()))
 
@@ -69,6 +93,9 @@ def gives(question: str, sentence: str) -> bool | None:
     """Whether `sentence` gives what `question` asks for; None when it asks for neither kind."""
     from frontdesk.answering import question_type, says_frequency
 
+    share = gives_share(question, sentence)
+    if share is not None:
+        return share
     if question_type(question) == "frequency":
         return says_frequency(sentence) or bool(_OCCASIONS.search(sentence))
     if asks_degree(question):
@@ -84,8 +111,11 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not ranked or gives(question, ranked[0].sentence) is not False:
         return ranked
     best = ranked[0]
+    # a share said with the question's own verb and particle is a narrow enough signal to look
+    # further down (in a thread, the sentence after the last answer came first)
+    near = len(ranked) if gives_share(question, "") is not None else NEAR
     found = [
-        c for c in ranked[1:NEAR] if c.hit.source == best.hit.source and gives(question, c.sentence)
+        c for c in ranked[1:near] if c.hit.source == best.hit.source and gives(question, c.sentence)
     ]
     if not found:
         return ranked

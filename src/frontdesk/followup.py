@@ -42,7 +42,9 @@ _DUMMY_IT = re.compile(
     re.IGNORECASE,
 )
 _WH = re.compile(
-    r"^(?:how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
+    # "At what temperature do I season a pan?" (our own rewrite of "At what temperature?") too
+    r"^(?:(?:at|in|on|for|to|by|from|with)\s+(?:what|which)\s+\w+|"
+    r"how\s+(?:long|often|much|many|far|old|big|soon|early|late)|how|when|where|what|which|"
     r"who|whom|whose|why)\s+",
     re.IGNORECASE,
 )
@@ -51,6 +53,16 @@ _WH = re.compile(
 _BARE_WH = re.compile(
     r"^(?P<wh>how\s+(?:long|often|much|many|far|deep|soon|early|late)|when|where|which)"
     r"(?:\s+(?:for|about|with)\s+(?:that|this|it|them))?\s*\??$",
+    re.IGNORECASE,
+)
+# "How much should I cut back?", "How deep should I plant?": a measure, or a phrasal verb, with
+# the object missing leans on the thread's topic for it ("How often should I water?" and "When
+# do I sow?" ask about the action itself and stand alone).
+_SUBJECT_VERB = r"\s+(?:do|should|can|must|shall|could|would)\s+(?:i|we|you)\s+\w+"
+_PARTICLE = r"\s+(?:back|off|down|up|out|away)"
+_ELLIPSIS = re.compile(
+    rf"^(?P<head>how\s+(?:much|many|deep|thick|far|big|high|wide|hot){_SUBJECT_VERB}(?:{_PARTICLE})?"
+    rf"|(?:how(?:\s+\w+)?|when|where|why){_SUBJECT_VERB}{_PARTICLE})\s*\??$",
     re.IGNORECASE,
 )
 # … and for a follow-up's referent, "how quickly must cooked rice be cooled" too
@@ -70,6 +82,9 @@ _IF = re.compile(
     re.IGNORECASE,
 )
 _CONDITIONAL = re.compile(r"\bif\b", re.IGNORECASE)
+# "Which one for thicker wood?": "one" stands for the thing the previous question asked for
+_WHICH_ONE = re.compile(r"^which\s+ones?\b\s*(?P<x>[^?]*?)\s*\??$", re.IGNORECASE)
+_WH_FRAGMENT = re.compile(rf"^{_PREPOSITION}\s+(?:what|which)\s+\w+\s*\??$", re.IGNORECASE)
 # "And a whole chicken?", "And the hydrangeas?": a noun phrase alone, in place of the topic.
 _NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|your|our|some)\s+[\w\s'-]+?\s*\??$", re.I)
 _ASKS = re.compile(r"\b(?:what|which|who|whom|whose|where|how|why)\b", re.I)
@@ -165,6 +180,7 @@ def _looks_like_noun_phrase(phrase: str) -> bool:
     return not (len(words) == 1 and re.search(r"(?:ed|ing)$", words[0]))
 
 
+_PARTICLES = frozenset({"back", "off", "down", "up", "out", "away"})
 _COMPLEMENT_VERBS = frozenset({"make", "keep", "get", "turn", "leave"})
 _OWNERS = frozenset({"my", "your", "our", "their", "the", "a", "an"})
 
@@ -191,6 +207,10 @@ def topic(question: str, referent: bool = False) -> str:
     verb = words[0].lower() if had_subject and len(words) > 1 else ""
     if had_subject and len(words) > 1:
         words = words[1:]  # the verb after "should I": rest, prune, water...
+        # a pronoun after "cut back roses" is roses (only for a referent: reference.py's
+        # unseen subject takes "give up a merge that stopped" for no plain noun phrase)
+        if referent and len(words) > 1 and words[0].lower() in _PARTICLES:
+            words = words[1:]
     # "make my clay soil better", "keep my knives sharp": the last word is what to make it
     if verb in _COMPLEMENT_VERBS and len(words) > 2 and words[0].lower() in _OWNERS:
         words = words[:-1]
@@ -240,6 +260,8 @@ def is_followup(question: str) -> bool:
         or _WHY_PHRASE.match(_LEAD.sub("", q))
         or _pronouns(q)
         or _BARE_WH.match(_LEAD.sub("", q))
+        or _ELLIPSIS.match(_LEAD.sub("", q))
+        or _WHICH_ONE.match(_LEAD.sub("", q))
         or (len(words) <= 3 and not (_WH.match(q + " ") or _AUX.match(q + " ")))
     )
 
@@ -284,12 +306,24 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     if bare and rest != _LEAD.sub("", prev) and _AUX.match(rest):
         # "How often?" after "How do I sharpen a knife?": "How often do I sharpen a knife?"
         return _sentence(f"{bare.group('wh')} {rest}")
+    ellipsis = _ELLIPSIS.match(q)
+    if ellipsis and subject:  # "How much should I cut back?" -> "… cut back my roses?"
+        return _sentence(f"{ellipsis.group('head')} {subject}")
     pronouns = _pronouns(q)
     # "and in pots?", "and if they are in pots?": the previous question, so qualified (its
     # pronouns now have the previous question before them).
     fragment = _FRAGMENT.match(q) and (len(q.split()) <= 4 or not _ASKS.search(q))
+    which_one = _WHICH_ONE.match(q)
+    if which_one:  # "What should I use to prune roses?" + "for thicker wood"
+        return _sentence(f"{prev.rstrip('?!. ')} {which_one.group('x')}")
+    asks_anew = _WH_FRAGMENT.match(q)
+    rest = _WH.sub("", _LEAD.sub("", prev))
+    if asks_anew and rest != _LEAD.sub("", prev) and _AUX.match(rest):
+        # "At what angle?" after "How often should I hone a knife?" asks another question of the
+        # same action: "At what angle should I hone a knife?" (not "… a knife at what angle?")
+        return _sentence(f"{asks_anew.group(0).rstrip('?!. ')} {rest}")
     if fragment:  # "in what year?" is one; "After she studied there what did she do?" is not
-        return _sentence(f"{prev.rstrip('?!. ')} {q[0].lower() + q[1:]}")
+        return _sentence(f"{_without_last(prev.rstrip('?!. '), q)} {q[0].lower() + q[1:]}")
     phrase = _NOUN_PHRASE.match(q)
     if phrase and len(q.split()) <= 4 and not pronouns:
         return _about(q.rstrip("?!. "), prev, earlier)
@@ -306,6 +340,19 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     if len(q.rstrip("?!. ").split()) <= 3 and subject:
         return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
     return _sentence(q) if q else question.strip()
+
+
+def _without_last(previous: str, fragment: str) -> str:
+    """`previous` without a last short phrase that `fragment` replaces: "… tomatoes in the
+    ground" + "in pots" asks about pots, not ground and pots (a clause, "if they are in pots",
+    stays)."""
+    lead = fragment.split()[0].lower()
+    if lead not in {"in", "on", "at", "during", "for", "with", "without"}:
+        return previous
+    if re.search(r"\b(?:if|when|while)\b", previous, re.IGNORECASE):
+        return previous
+    pattern = rf"\s+{lead}\s+(?:(?:the|a|an|my|your)\s+)?[\w°-]+(?:\s+[\w°-]+)?$"
+    return re.sub(pattern, "", previous, flags=re.IGNORECASE) or previous
 
 
 def standalone(question: str, messages: Sequence[BaseMessage]) -> Standalone:

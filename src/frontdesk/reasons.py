@@ -26,7 +26,9 @@ _CAUSE = re.compile(
     r"\b(?:because|so that|so the|lets?|allows?|helps?|prevents?|otherwise|reasons?|due to|"
     r"since|in order to|which is why|causes?|caused)\b"
     # "If cooked rice is left warm, the spores germinate …": what happens otherwise
-    r"|^\W*if\b[^,.;]{3,},",
+    r"|^\W*if\b[^,.;]{3,},"
+    # "… out of direct sunlight, which perishes tyres": what it does, the reason to avoid it
+    r"|,\s*which\s+(?!is\b|was\b|has\b|does\b)[a-z]+s\b",
     re.IGNORECASE,
 )
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
@@ -65,15 +67,21 @@ def rerank(
         return ranked
     said = _flat(previous or "")
     asked = stems(question) - {"why"}
-    # A sentence already said stays when it holds the reason asked for: after a quote of "… loosely
-    # covered with foil so that it does not steam …", "Why?" is answered by its "so that".
-    fresh = [
-        c
-        for c in ranked
-        if not (said and _flat(c.sentence) in said)
-        or (_CAUSE.search(c.sentence) and len(asked & stems(c.sentence)) > 1)
-    ]
-    cued = [c for c in fresh if _CAUSE.search(c.sentence) and asked & stems(c.sentence)]
+
+    def kept(c: Candidate) -> bool:
+        # A sentence already said stays when it holds the reason asked for: after a quote of
+        # "… loosely covered with foil so that it does not steam …", "Why?" is answered by its
+        # "so that"; when it was the whole answer, one word of the question is enough ("Why out
+        # of the sun?" after "Keep a bicycle … out of direct sunlight, which perishes tyres.").
+        shared = _shared(asked, c.sentence)
+        alone = _bare(said) == _bare(c.sentence)
+        return bool(_CAUSE.search(c.sentence)) and (shared > 1 or (alone and shared > 0))
+
+    fresh = [c for c in ranked if not (said and _flat(c.sentence) in said) or kept(c)]
+    whole = [c for c in fresh if said and _bare(said) == _bare(c.sentence)]
+    if whole:  # the why is about what that one sentence said, and it holds its reason
+        return lift(ranked, whole[0], rest=[*fresh, *(c for c in ranked if c not in fresh)])
+    cued = [c for c in fresh if _CAUSE.search(c.sentence) and _shared(asked, c.sentence)]
     headings = [heading_of(c.hit.text, c.sentence) or _line_title(c) for c in cued]
     if not any(headings):
         # Prose without sections (QuAC's passages): a cue word alone picked worse sentences
@@ -82,9 +90,25 @@ def rerank(
     vectors = sentence_cache.embed(embedder, question, [h or "-" for h in headings])
     near = [float(v @ vectors[0]) if h else 0.0 for v, h in zip(vectors[1:], headings, strict=True)]
     # … and of those, the one about more of what was asked (the roast covered, not resting)
-    share = [len(asked & stems(c.sentence)) / max(len(asked), 1) for c in cued]
+    share = [_shared(asked, c.sentence) / max(len(asked), 1) for c in cued]
     best = max(range(len(cued)), key=lambda i: near[i] + cued[i].sim + share[i])
     return lift(ranked, cued[best], rest=[*fresh, *(c for c in ranked if c not in fresh)])
+
+
+def _bare(text: str) -> str:
+    return _flat(text).strip(" \"'“”‘’.!?")
+
+
+def _shared(asked: set[str], sentence: str) -> int:
+    """How many of the question's stems the sentence holds, a stem also matching one it begins
+    ("sun" in "sunlight", "stor" in "storage")."""
+    own = stems(sentence)
+    return sum(
+        1
+        for a in asked
+        if a in own
+        or any(min(len(a), len(o)) > 2 and (o.startswith(a) or a.startswith(o)) for o in own)
+    )
 
 
 _PLAIN_TITLE = re.compile(r"^[A-Z][^.!?:;]{0,60}$")

@@ -20,7 +20,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from frontdesk import alternatives, asked_kind, compound, cross_refs, durations, options, reasons
+from frontdesk import (
+    alternatives,
+    asked_kind,
+    compound,
+    cross_refs,
+    durations,
+    options,
+    reasons,
+    substituted,
+)
 from frontdesk.answering import has_negation, has_type, question_type
 from frontdesk.grounding import content_words
 
@@ -257,7 +266,11 @@ def check_claim(claim: str, question: str, facts: list[str]) -> str | None:
         # "8 to 10 minutes": a joining word after a number says nothing about its unit.
         if _is_unit(unit) and units and unit not in units and all(map(_is_unit, units)):
             return f"'{n} {unit}…' is not what the evidence says about {n}"
-    mixed = alternatives.misattributed(claim, question, facts) or swapped(claim, facts)
+    mixed = (
+        alternatives.misattributed(claim, question, facts)
+        or swapped(claim, facts)
+        or substituted.put_in_place(claim, question, sentences_of(facts))
+    )
     if mixed:
         return mixed
     cut = (
