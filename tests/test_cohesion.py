@@ -55,3 +55,14 @@ def test_the_sentence_before_comes_only_from_the_same_chunk() -> None:
         Candidate(first, "Pump the tyre.", 0, 0.3, 0.1),
     ]
     assert cohesion.with_antecedents(ranked[:1], ranked) == ranked[:1]
+
+
+def test_the_sentence_before_comes_only_from_the_same_paragraph() -> None:
+    # a leaning sentence opening a section does not lean on the last one of the section above
+    text = "## Pumping\nPump the tyre.\n\n## Checking\nThen check the pressure with a gauge."
+    hit = Hit("cycling", "a-1", "a.md", "a.md", "", 0.6, text)
+    ranked = [
+        Candidate(hit, "Then check the pressure with a gauge.", 1, 0.5, 0.9),
+        Candidate(hit, "Pump the tyre.", 0, 0.3, 0.1),
+    ]
+    assert cohesion.with_antecedents(ranked[:1], ranked) == ranked[:1]

@@ -37,17 +37,30 @@ def leans(sentence: str) -> bool:
     return bool(_LEANS.match(sentence.lstrip("“\"'(")))
 
 
+def neighbour(ranked: list[Candidate], c: Candidate, offset: int) -> Candidate | None:
+    """The sentence `offset` places from `c` in reading order, in the same paragraph."""
+    for d in ranked:
+        if d.position == c.position + offset and d.hit is c.hit:
+            first, second = (c, d) if offset > 0 else (d, c)
+            # wrapped lines joined, paragraphs kept apart
+            text = re.sub(r"[ \t]*\n(?![ \t]*\n)[ \t]*", " ", d.hit.text)
+            a, b = text.find(first.sentence[-20:]), text.find(second.sentence[:20])
+            if a < 0 or b < 0 or "\n\n" in text[a:b] or "#" in text[a:b]:
+                return None
+            return d
+    return None
+
+
 def with_antecedents(kept: list[Candidate], ranked: list[Candidate]) -> list[Candidate]:
     """`kept` (in reading order) with the sentence before each leaning one, from the same
-    retrieved chunk, added in its place."""
-    by_place = {(c.hit.chunk_id, c.position): c for c in ranked}
+    paragraph of the same retrieved chunk, added in its place."""
     out = list(kept)
     for c in kept:
         current = c
         for _ in range(STEPS):
             if not leans(current.sentence):
                 break
-            before = by_place.get((current.hit.chunk_id, current.position - 1))
+            before = neighbour(ranked, current, -1)
             if before is None:
                 break
             if before not in out:

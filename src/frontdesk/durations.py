@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from frontdesk import instructions
+from frontdesk.cohesion import neighbour
 from frontdesk.grounding import stems
 from frontdesk.lifting import lift
 
@@ -160,24 +161,10 @@ def kept(
     return [c for c in evidence if answers(question, c.sentence)] or evidence
 
 
-def _neighbour(ranked: list[Candidate], c: Candidate, offset: int) -> Candidate | None:
-    """The sentence `offset` places from `c` in reading order, in the same paragraph."""
-    for d in ranked:
-        if d.position == c.position + offset and d.hit is c.hit:
-            first, second = (c, d) if offset > 0 else (d, c)
-            # wrapped lines joined, paragraphs kept apart
-            text = re.sub(r"[ \t]*\n(?![ \t]*\n)[ \t]*", " ", d.hit.text)
-            a, b = text.find(first.sentence[-20:]), text.find(second.sentence[:20])
-            if a < 0 or b < 0 or "\n\n" in text[a:b] or "#" in text[a:b]:
-                return None
-            return d
-    return None
-
-
 def _answer_of(question: str, ranked: list[Candidate], c: Candidate) -> list[Candidate]:
     """`c` as an answer to the "how long": itself, with the sentence before or after it that
     its "this takes …" or its own needs; [] when it gives no length of time to what was asked."""
-    after, before = _neighbour(ranked, c, 1), _neighbour(ranked, c, -1)
+    after, before = neighbour(ranked, c, 1), neighbour(ranked, c, -1)
     if answers(question, c.sentence, before.sentence if before else ""):
         if before and _BACK.search(c.sentence):
             return [before, c]
