@@ -8,7 +8,7 @@
 
 `collect` runs the kept selection (frontdesk.answering, the system's own previous answer for
 follow-ups) on each dialog and, for its top-K candidates of every turn, scores with the bundled
-SmolLM2 (benchmarks/likelihood.py, its own llama.cpp instance, n_threads=1):
+SmolLM2 (frontdesk.lm_rerank, its own llama.cpp instance, n_threads=1):
 - `ql`: mean log p(question | "Passage: <sentence> … Question:");
 - `ql_ctx` (follow-ups): the same with the previous question and our previous answer between
   the passage and the instruction;
@@ -37,11 +37,11 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks import likelihood
 from benchmarks.answer_experiments import trade_off
 from benchmarks.answer_selection import Embeds, best_sentence, hit_for, load, token_f1
 from benchmarks.common import REPO
 from frontdesk import answering, lm_rerank
+from frontdesk.models import bundled_gguf
 
 CACHE = REPO / "benchmarks" / "results" / "query_likelihood_cache.jsonl"
 K = 5
@@ -437,7 +437,7 @@ def cost(dialogs: list[dict[str, Any]], embeds: Embeds) -> None:
     them (lm_rerank.rerank: per sentence `ql`, then `ql_ctx`, so the second reuses the
     `Passage: <s>` prefix), against every prompt evaluated whole: a cost measure that does not
     depend on the machine's load."""
-    ql = likelihood.bundled(1)
+    ql = lm_rerank.scorer("llamacpp:smollm2", n_threads=1)
     totals: dict[str, list[tuple[int, int]]] = collections.defaultdict(list)
     for d in dialogs:
         for r in turns_of(d, embeds):
@@ -477,7 +477,7 @@ def timing(dialogs: list[dict[str, Any]]) -> None:
     d = dialogs[0]
     sents = answering.split_sentences(d["passage"])[:4]
     for threads in (1, 2):
-        ql = likelihood.QueryLikelihood(likelihood.bundled_path(), n_threads=threads)
+        ql = lm_rerank.QueryLikelihood(bundled_gguf("smollm2"), n_threads=threads)
         for label, reuse in (("no prefix reuse", False), ("sentence-major", True)):
             calls, started = 0, time.perf_counter()
             for s in sents:
@@ -524,7 +524,13 @@ def main(argv: list[str] | None = None) -> None:
     elif args.what == "fit":
         fit(dialogs, embeds, cache, args.variant)
     elif args.what == "collect":
-        collect(dialogs, embeds, likelihood.bundled(1), cache, args.selection_only)
+        collect(
+            dialogs,
+            embeds,
+            lm_rerank.scorer("llamacpp:smollm2", n_threads=1),
+            cache,
+            args.selection_only,
+        )
     else:
         analyze(dialogs, embeds, cache, args.selection_only)
 
