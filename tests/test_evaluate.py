@@ -12,7 +12,7 @@ from frontdesk import cli
 from frontdesk.declines import is_decline
 from frontdesk.engine import Engine
 from frontdesk.errors import InputError
-from frontdesk.evaluate import load_cases, normalize, report, run_eval, token_f1
+from frontdesk.evaluate import check_cases, load_cases, normalize, report, run_eval, token_f1
 from frontdesk.settings import Settings
 from frontdesk.testing import FakeChatModel, HashEmbedder
 
@@ -166,3 +166,40 @@ def test_eval_refuses_an_unknown_plugin_or_document_before_asking_anything(
         assert err.startswith(f"frontdesk: error: {path}:3: ") and said in err, err
         assert len(err.splitlines()) == 1
     assert len(FakeChatModel.calls) == asked, "questions were answered before the bad line"
+
+
+def test_a_multi_part_line_is_scored_on_every_part(
+    make_settings: Callable[..., Settings], tmp_path: Path
+) -> None:
+    """A multi-part question used to carry one plugin and a flat list of answers: routed to both
+    plugins it was scored against the first one only, and one part answered made it right."""
+    eng = Engine(make_settings(escalate=False), embedder=HashEmbedder())
+    eng.ingest()
+    both = "How long should I rest a steak, and when should I prune my roses?"
+    lines = [
+        {"question": both, "plugin": ["kitchen", "garden"], "answers": [["eight minutes"], []]},
+        {"question": both, "plugin": ["garden", "kitchen"], "answers": [["late winter"], []]},
+        {"question": both, "plugin": ["kitchen", "garden"], "answers": [["eight"], ["winter"]]},
+        {"question": both, "plugin": ["kitchen", "cellar"], "answers": [["eight"], ["x"]]},
+    ]
+    cases = load_cases(_write(tmp_path, lines[:3]))
+    assert cases[0].plugin == "kitchen" and cases[0].answers == ["eight minutes"]
+    assert cases[0].group == "kitchen+garden" and cases[0].expects_decline
+    results = run_eval(eng, cases, k=3)
+    assert all(r.route_ok for r in results), [r.routed for r in results]
+    assert all(r.hit for r in results)
+    # both parts are answered, so the two lines expecting one part declined are wrong
+    assert [r.correct for r in results] == [False, False, True]
+    rep = report(results, k=3)
+    assert set(rep["plugins"]) == {"kitchen+garden", "garden+kitchen"}
+    assert rep["overall"]["decline_recall"] == 0.0 and rep["overall"]["wrongly_declined"] == 0.0
+    with pytest.raises(InputError, match="unknown plugin 'cellar'"):
+        check_cases(eng, load_cases(_write(tmp_path, lines[3:])), tmp_path / "eval.jsonl")
+    for bad in (
+        {"question": both, "plugin": ["kitchen"], "answers": [["eight"]]},
+        {"question": both, "plugin": ["kitchen", "garden"], "answers": ["eight", "winter"]},
+        {"question": both, "plugin": ["kitchen", "kitchen"], "answers": [[], []]},
+        {"question": both, "plugin": ["kitchen", "garden"], "answers": [[]], "document": "a.md"},
+    ):
+        with pytest.raises(InputError, match="not an eval line"):
+            load_cases(_write(tmp_path, [bad]))

@@ -5,16 +5,24 @@ id, "document": optional name}. The turns of one thread come in order and are as
 conversation; an empty `answers` list marks a question the documents cannot answer. Everything
 runs through the Engine's public API, as a user's question would.
 
-Scores (overall and per expected plugin):
-- routing accuracy: the first routed plugin is the expected one (null: no plugin) — only for
-  questions the eval did not force to a plugin (a `document` forces its plugin);
+A multi-part question names a plugin per part, with the answers of each part:
+{"question": "…steak, and when…roses?", "plugin": ["cooking", "gardening"], "answers":
+[["5 minutes"], ["late winter"]]}. A part with an empty list is one its plugin cannot answer.
+
+Scores (overall and per expected plugin; a multi-part question counts under "a+b"):
+- routing accuracy: the first routed plugin is the expected one (null: no plugin); for a
+  multi-part question, the routed plugins are exactly the expected ones — only for questions
+  the eval did not force to a plugin (a `document` forces its plugin);
 - hit@k: a reference answer (normalised) occurs in one of the top-k chunks retrieved for the
-  question as asked, from the expected plugin (and document);
+  question as asked, from the expected plugin (and document); for a multi-part question, every
+  answerable part's answer in the top-k of its own plugin;
 - token F1 (SQuAD normalisation, best reference), on first turns and on follow-ups;
 - declines ("not in the documents", see declines.py): precision and recall for the questions
   without an answer, and the share of answerable questions wrongly declined;
 - correct: an answerable question whose answer holds a reference answer or scores F1 >= 0.5,
-  or an unanswerable one that was declined.
+  or an unanswerable one that was declined; a multi-part question when every part is (an
+  answerable part's reference answer held, a part without one said to be not covered). Its F1
+  is the mean of its answerable parts' F1 against the whole answer.
 """
 
 from __future__ import annotations
@@ -86,6 +94,21 @@ class Case:
     thread: str | None = None
     document: str | None = None
     line: int = field(default=0, compare=False)  # where it is in its file, for errors
+    # a multi-part question: (plugin, reference answers) per part; `plugin` is the first part's,
+    # `answers` every part's
+    parts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    @property
+    def expects_decline(self) -> bool:
+        """The answer should say the documents do not cover it (or one of its parts)."""
+        return any(not refs for _, refs in self.parts) if self.parts else not self.answers
+
+    @property
+    def group(self) -> str:
+        """The name its scores are reported under."""
+        if self.parts:
+            return "+".join(p for p, _ in self.parts)
+        return self.plugin or "(none)"
 
 
 @dataclass
@@ -117,18 +140,22 @@ def load_cases(path: Path) -> list[Case]:
         try:
             row = json.loads(line)
             answers = row.get("answers", [])
+            if not isinstance(answers, list) or not str(row["question"]).strip():
+                raise ValueError("'answers' must be a list and 'question' non-empty")
+            parts = _parts(row.get("plugin"), answers)
             case = Case(
                 question=str(row["question"]),
-                plugin=row.get("plugin"),
-                answers=[str(a) for a in answers],
+                plugin=parts[0][0] if parts else row.get("plugin"),
+                answers=[a for _, got in parts for a in got]
+                if parts
+                else [str(a) for a in answers],
                 thread=None if row.get("thread") is None else str(row["thread"]),
                 document=row.get("document"),
                 line=n,
+                parts=parts,
             )
-            if not isinstance(answers, list) or not case.question.strip():
-                raise ValueError("'answers' must be a list and 'question' non-empty")
-            if case.document is not None and not case.plugin:
-                raise ValueError("a line with 'document' needs its 'plugin'")
+            if case.document is not None and (not case.plugin or parts):
+                raise ValueError("a line with 'document' needs its 'plugin', one name")
         except (json.JSONDecodeError, KeyError, ValueError, AttributeError, TypeError) as exc:
             why = f"no field {exc}" if isinstance(exc, KeyError) else str(exc)
             raise InputError(
@@ -141,14 +168,31 @@ def load_cases(path: Path) -> list[Case]:
     return cases
 
 
+def _parts(plugin: Any, answers: list[Any]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A multi-part line's (plugin, answers) per part; () for a line with one plugin or none."""
+    if not isinstance(plugin, list):
+        return ()
+    if len(plugin) < 2 or len(set(plugin)) != len(plugin) or len(answers) != len(plugin):
+        raise ValueError(
+            "a multi-part line names two or more different plugins in 'plugin' and gives "
+            "'answers' as one list per plugin"
+        )
+    if not all(isinstance(a, list) for a in answers):
+        raise ValueError("a multi-part line's 'answers' holds one list per plugin")
+    return tuple(
+        (str(p), tuple(str(a) for a in got)) for p, got in zip(plugin, answers, strict=True)
+    )
+
+
 def check_cases(engine: Any, cases: list[Case], path: Path) -> None:
     """InputError at the first line naming a plugin or document that does not exist, before
     any question is asked (a typo would otherwise count as a routing miss, or end the run
     there)."""
     for case in cases:
         try:
-            if case.plugin is not None:
-                engine.plugin_set.get(case.plugin)
+            named = [p for p, _ in case.parts] or ([case.plugin] if case.plugin else [])
+            for name in named:
+                engine.plugin_set.get(name)
             if case.document is not None:
                 engine.check_document(case.plugin, case.document)
         except FrontdeskError as exc:
@@ -196,6 +240,8 @@ def _one(engine: Any, case: Case, k: int, force: bool, run: str, threads: dict[s
         seconds=answer.seconds,
         citations=[f"{c['plugin']}/{c['source']}" for c in answer.citations],
     )
+    if case.parts:
+        return _score_parts(engine, res, plugins, k, forced is None)
     if forced is None:
         res.route_ok = res.routed == case.plugin
     res.declined = is_decline(answer.answer)
@@ -212,6 +258,26 @@ def _one(engine: Any, case: Case, k: int, force: bool, run: str, threads: dict[s
     return res
 
 
+def _score_parts(engine: Any, res: Result, routed: list[str], k: int, scored: bool) -> Result:
+    """A multi-part question: routed to exactly its plugins, every part answered or said to be
+    not covered."""
+    case, text = res.case, res.answer
+    if scored:
+        res.route_ok = sorted(routed) == sorted(p for p, _ in case.parts)
+    res.declined = is_decline(text)
+    answerable = [(p, refs) for p, refs in case.parts if refs]
+    if answerable:
+        res.f1 = sum(token_f1(text, refs) for _, refs in answerable) / len(answerable)
+        res.hit = all(
+            any(contains_answer(h.text, refs) for h in engine.search(case.question, p, k))
+            for p, refs in answerable
+        )
+    res.correct = all(
+        contains_answer(text, refs) if refs else res.declined for _, refs in case.parts
+    )
+    return res
+
+
 def _share(flags: list[bool]) -> float | None:
     return round(sum(flags) / len(flags), 4) if flags else None
 
@@ -223,7 +289,9 @@ def _mean(values: list[float]) -> float | None:
 def summarize(results: list[Result]) -> dict[str, Any]:
     """The scores of a group of results (see the module docstring)."""
     answerable = [r for r in results if r.case.answers]
-    unanswerable = [r for r in results if not r.case.answers]
+    # a decline is right for a question without answers, and for a multi-part one with a part
+    # its plugin cannot answer
+    unanswerable = [r for r in results if r.case.expects_decline]
     declined = [r for r in results if r.declined]
     seconds = [r.seconds for r in results]
     return {
@@ -235,23 +303,21 @@ def summarize(results: list[Result]) -> dict[str, Any]:
         "f1": _mean([r.f1 for r in answerable if r.f1 is not None]),
         "f1_first_turns": _mean([r.f1 for r in answerable if r.f1 is not None and not r.follow_up]),
         "f1_follow_ups": _mean([r.f1 for r in answerable if r.f1 is not None and r.follow_up]),
-        "decline_precision": _share([not r.case.answers for r in declined]),
+        "decline_precision": _share([r.case.expects_decline for r in declined]),
         "decline_recall": _share([r.declined for r in unanswerable]),
-        "wrongly_declined": _share([r.declined for r in answerable]),
+        "wrongly_declined": _share([r.declined for r in answerable if not r.case.expects_decline]),
         "seconds_p50": round(percentile(seconds, 50), 3) if seconds else None,
     }
 
 
 def report(results: list[Result], k: int, worst: int = 10) -> dict[str, Any]:
     """Overall and per-plugin scores, the worst questions, and every result."""
-    plugins = sorted({r.case.plugin or "(none)" for r in results})
+    plugins = sorted({r.case.group for r in results})
     ranked = sorted(results, key=lambda r: (r.correct, r.f1 if r.f1 is not None else 1.0))
     return {
         "k": k,
         "overall": summarize(results),
-        "plugins": {
-            p: summarize([r for r in results if (r.case.plugin or "(none)") == p]) for p in plugins
-        },
+        "plugins": {p: summarize([r for r in results if r.case.group == p]) for p in plugins},
         "worst": [_row(r) for r in ranked[:worst] if not r.correct],
         "results": [_row(r) for r in results],
     }

@@ -70,6 +70,8 @@ class QueryLikelihood:
     def __init__(self, path: str | Path, n_threads: int = 1, n_ctx: int = 1024) -> None:
         from llama_cpp import Llama
 
+        from frontdesk.models import close_at_exit
+
         self.llm = Llama(
             model_path=str(path),
             n_ctx=n_ctx,
@@ -80,6 +82,7 @@ class QueryLikelihood:
         )
         self.n_ctx = n_ctx
         self.lock = threading.Lock()
+        close_at_exit(self.llm, self.lock)
         self._last: list[int] = []
 
     def _tokens(self, text: str, bos: bool) -> list[int]:

@@ -13,6 +13,7 @@ through it too) or `register_backend` (the tests add a scripted `fake` one).
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
 import threading
@@ -170,6 +171,22 @@ def resolve_gguf(name: str) -> Path:
     return path
 
 
+def close_at_exit(llm: Any, lock: threading.Lock) -> None:
+    """Free a llama.cpp model when the interpreter exits, while llama_cpp's module is whole.
+
+    Left to the garbage collector, a cached model is freed after the interpreter has cleared
+    llama_cpp's globals, and `Llama.__del__` prints "Exception ignored … TypeError: 'NoneType'
+    object is not callable". Non-daemon threads have ended when atexit runs; the lock is taken
+    and never given back, so a daemon thread still asking waits instead of using a freed model.
+    """
+
+    def close() -> None:
+        if lock.acquire(timeout=5):
+            llm.close()
+
+    atexit.register(close)
+
+
 class _SharedLlama:
     """One loaded model per file, shared by every plugin that names it.
 
@@ -185,6 +202,7 @@ class _SharedLlama:
 
         self.llm = Llama(model_path=path, n_ctx=n_ctx, n_threads=os.cpu_count() or 2, verbose=False)
         self.lock = threading.Lock()
+        close_at_exit(self.llm, self.lock)
 
     @classmethod
     def get(cls, path: str, n_ctx: int) -> _SharedLlama:
