@@ -61,6 +61,21 @@ _SHARE = re.compile(
 )
 
 
+# "What should I use to prune roses?", "What do I cut thick branches with?", "Which tool …?":
+# a thing to do it with, said as "use …", "using …" or "with …" — not when to do it
+_INSTRUMENT_ASKED = re.compile(
+    r"^what\s+(?:should|do|can|must|would)\s+(?:i|we|you|one)\s+use\b"
+    r"|^what\s+(?:should|do|can|must|would)\s+(?:i|we|you|one)\s+\w+\b.*\bwith\s*\?$"
+    r"|\b(?:what|which)\s+tools?\b",
+    re.IGNORECASE,
+)
+_INSTRUMENT = re.compile(r"\b(?:use|using)\b|\bwith\s+(?:a|an)\b", re.IGNORECASE)
+
+
+def asks_instrument(question: str) -> bool:
+    return bool(_INSTRUMENT_ASKED.search(question.strip()))
+
+
 def gives_share(question: str, sentence: str) -> bool | None:
     """Whether `sentence` gives the share a "how much should I cut back" asks for (None when
     the question asks no share)."""
@@ -102,6 +117,8 @@ def gives(question: str, sentence: str) -> bool | None:
         return gives_degree(sentence)
     if asks_temperature(question):
         return gives_temperature(sentence)
+    if asks_instrument(question):
+        return bool(_INSTRUMENT.search(sentence))
     return None
 
 
@@ -112,8 +129,11 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
         return ranked
     best = ranked[0]
     # a share said with the question's own verb and particle is a narrow enough signal to look
-    # further down (in a thread, the sentence after the last answer came first)
-    near = len(ranked) if gives_share(question, "") is not None else NEAR
+    # further down (in a thread, the sentence after the last answer came first); so is a thing
+    # to use, for "what should I use …" (the Tools section's "Use sharp bypass secateurs …" was
+    # sixth: when-to-prune sentences are closer in meaning to "… to prune roses")
+    narrow = gives_share(question, "") is not None or asks_instrument(question)
+    near = len(ranked) if narrow else NEAR
     found = [
         c for c in ranked[1:near] if c.hit.source == best.hit.source and gives(question, c.sentence)
     ]

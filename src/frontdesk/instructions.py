@@ -49,6 +49,11 @@ _FINITE_WORDS = (
 _FINITE = frozenset(_FINITE_WORDS.split(" "))
 _OBJECT_START = _NOT_VERB  # "Cover brassicas with …", "Carry lights you can see …"
 _PURPOSE = re.compile(r"^(?:To|In order to)\s+[^,;:]+,\s+(?P<rest>\w.*)$")
+# "After cooking, clean cast iron …", "When the soil is dry, water …": what to do in one case
+_CASE = re.compile(
+    r"^(?P<case>(?:After|Before|When|Whenever|Once|If|Until|During|In|On|At|Every|Each)"
+    r"\s+[^,;:]+),\s+(?P<rest>\w.*)$"
+)
 NEAR = 8  # how far down the ranking an instruction may be found
 
 
@@ -95,10 +100,26 @@ _TEST = re.compile(
 )
 
 
+def instruction_for(question: str, sentence: str) -> bool:
+    """An instruction, or one for a case that the question asks about: "After cooking, clean
+    cast iron with hot water …" answers "How do I clean cast iron after cooking?" (the
+    seasoning steps beside it were lifted above it), not "How do I season a cast iron pan?"."""
+    if is_instruction(sentence):
+        return True
+    case = _CASE.match(sentence)
+    if not case:
+        return False
+    rest = case.group("rest")
+    said = stems(case.group("case"))
+    return bool(said) and said <= stems(question) and is_instruction(rest[:1].upper() + rest[1:])
+
+
 def answers_how(question: str, sentence: str) -> bool:
     """Whether `sentence` answers a how-to question: an instruction, or for "how can I tell
     if …" the test."""
-    return is_instruction(sentence) or (asks_tell(question) and bool(_TEST.search(sentence)))
+    return instruction_for(question, sentence) or (
+        asks_tell(question) and bool(_TEST.search(sentence))
+    )
 
 
 def answering_how(question: str, candidates: list[Candidate]) -> list[Candidate]:
@@ -130,14 +151,14 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not ranked or not asks_how_to(question):
         return ranked
     ranked = _tested(question, ranked)
-    if is_instruction(ranked[0].sentence) or _TEST.search(ranked[0].sentence):
+    if instruction_for(question, ranked[0].sentence) or _TEST.search(ranked[0].sentence):
         return ranked
     asked = stems(question)
     section = title_of(ranked[0].hit.text, ranked[0].sentence)
     found = [
         c
         for c in ranked[1:NEAR]
-        if is_instruction(c.sentence)
+        if instruction_for(question, c.sentence)
         and (
             bool(asked & stems(c.sentence))
             or (section and title_of(c.hit.text, c.sentence) == section)
