@@ -13,6 +13,10 @@
 - `manpages_dev`: benchmarks/data/manpages_dev_qa.jsonl, our own questions on the same plugin
   (other options than the test set's): the dev set `--fit-structure` fits answering.STRUCTURE's
   weights on. The man-page test set is never used for fitting.
+- `newdomain_dev`: benchmarks/data/newdomain_dev_qa.jsonl, a plugin author's own domain (a home
+  aquarium, benchmarks/data/newdomain_plugin: written with `frontdesk plugin new`, ten documents
+  of our own) asked beside the example plugins, with routing (session 10). A dev set: it has no
+  test split.
 `--retrieval-only` compares retrieval variants by hit@k without generating; `--select-only`
 scores retrieval + answer selection (does the selected evidence hold a reference answer?).
 """
@@ -35,6 +39,7 @@ from frontdesk import answering
 from frontdesk.evaluate import format_report, load_cases
 
 DATA = REPO / "benchmarks" / "data"
+NEW_DOMAIN = DATA / "newdomain_plugin"  # a plugin folder, as `frontdesk plugin new` wrote it
 MAN = Path("/usr/share/man/man1")
 _PAGES = (
     "add bisect blame branch checkout cherry-pick clean clone commit config diff fetch grep init "
@@ -74,7 +79,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--set",
-        choices=["examples", "examples_dev", "manpages", "manpages_dev", "both"],
+        choices=["examples", "examples_dev", "manpages", "manpages_dev", "newdomain_dev", "both"],
         default="both",
     )
     parser.add_argument("--limit", type=int, help="first N questions of each set")
@@ -102,8 +107,11 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix=f"fd-{name}-") as tmp:
             # both man-page sets ask the same plugin, both example sets the example plugins
             store = "manpages" if name.startswith("manpages") else "examples"
+            store = "newdomain" if name == "newdomain_dev" else store
             work = Path(args.home) / store if args.home else Path(tmp)
-            if name.startswith("manpages"):
+            if name == "newdomain_dev":  # the author's plugin beside the example plugins
+                engine = qa.make_engine(work / "home", NEW_DOMAIN, bundled=True)
+            elif name.startswith("manpages"):
                 # the smoke run's questions are about the first three of these pages
                 git_plugin(work, ["stash", "reset", "branch"] if args.smoke else GIT_PAGES)
                 engine = qa.make_engine(work / "home", work / "plugins", bundled=False)

@@ -128,6 +128,17 @@ def test_reference_qa_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert manpages["overall"]["hit_at_k"] is not None
 
 
+def test_reference_qa_new_domain_smoke(capsys: pytest.CaptureFixture[str]) -> None:
+    from benchmarks import reference_qa
+
+    out = reference_qa.main(["--set", "newdomain_dev", "--smoke"])
+    assert "| run | questions |" in capsys.readouterr().out
+    new = out["sets"]["newdomain_dev"]
+    assert new["overall"]["questions"] == 3
+    assert new["overall"]["routing_accuracy"] is not None  # routed among all four plugins
+    assert new["ingest"]["documents"] == 22  # the aquarium's ten beside the examples' twelve
+
+
 def test_shared_state_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     from benchmarks import shared_state
 

@@ -105,6 +105,31 @@ from .conftest import MINI_PLUGINS, write_plugin
             "And in winter?",
             "How often should I water tomatoes if they are in pots in winter?",
         ),
+        # Session 10 (a plugin author's aquarium, tests/test_user_found_s10.py): a noun phrase
+        # without a determiner after "and" ("Baby fish, about my fish?" was answered with the
+        # tank's temperatures) …
+        (
+            "How often should I feed my fish?",
+            "And baby fish?",
+            "How often should I feed baby fish?",
+        ),
+        (
+            "How long should I rest a steak?",
+            "And thick steaks?",
+            "How long should I rest thick steaks?",
+        ),
+        ("When should I prune my roses?", "And hydrangeas?", "When should I prune hydrangeas?"),
+        # … and "why not" with a phrase went to the coordinator as a new question
+        (
+            "How do I clean the sponge?",
+            "Why not under the tap?",
+            "Why not clean the sponge under the tap?",
+        ),
+        (
+            "How many hours a day should the light be on?",
+            "Why not longer?",
+            "Why not longer? (How many hours a day should the light be on?)",
+        ),
     ],
 )
 def test_follow_ups_are_rewritten_from_the_previous_question(
@@ -124,6 +149,7 @@ def test_follow_ups_are_rewritten_from_the_previous_question(
         "How much should I cut back the roses?",  # the verb has its object
         "What should I cut back?",  # the question word is the object
         "How often should I water?",  # asks about the action itself
+        "Why not use bleach to clean the filter?",  # "why not" with a verb of its own
     ],
 )
 def test_standalone_questions_are_not_follow_ups(question: str) -> None:

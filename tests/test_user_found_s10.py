@@ -1,71 +1,80 @@
-"""Wrong answers a user still found on the example plugins (session 10,
-benchmarks/data/examples_dev_qa.jsonl), each as the product gave it, on the notes' own sentences.
-"""
+"""Wrong answers found on a plugin author's own domain (session 10: a home aquarium,
+benchmarks/data/newdomain_plugin, questions in benchmarks/data/newdomain_dev_qa.jsonl), each as
+the product gave it. The rules are general; the aquarium is only where they were seen."""
 
 from __future__ import annotations
 
-from frontdesk import asked_kind, instructions
+from frontdesk import asked_kind, instructions, reasons
 from frontdesk.answering import Candidate
+from frontdesk.followup import rewrite
 from frontdesk.store import Hit
+from frontdesk.verify import verify
 
-AFTER = (
-    "After cooking, clean cast iron with hot water and a brush, dry it on the heat, and wipe in a "
-    "drop of oil."
-)
-SEASON = (
-    "Wash the pan, dry it fully on the hob, rub a very thin layer of neutral oil with a high smoke "
-    "point (such as sunflower or flaxseed) all over, wipe off the excess until the pan looks "
-    "almost dry, and bake it upside down at 230 to 250 degrees Celsius for one hour."
+HEATER = (
+    "Let a new heater stand in the tank water for 30 minutes before switching it on, because "
+    "the glass may crack if it heats while cold."
 )
 
 
-def test_an_instruction_for_the_case_asked_about_is_one() -> None:
-    # "How do I clean cast iron after cooking?" quoted the seasoning steps: the notes' own answer,
-    # first by the selection's scores, opens with "After cooking," and was not taken for an
-    # instruction, so the next imperative sentence was lifted above it. "How do I season a cast
-    # iron pan?" must still get the seasoning steps: cleaning after cooking is another case.
-    clean = "How do I clean cast iron after cooking?"
-    assert instructions.instruction_for(clean, AFTER)
-    assert not instructions.instruction_for("How do I season a cast iron pan?", AFTER)
-    assert instructions.instruction_for(
-        "How often should I oil the chain in wet weather?",
-        "In wet weather, oil the chain after every ride.",
+def test_an_instruction_starting_with_let_gives_no_reason() -> None:
+    # "How long should a new heater sit in the water …?" was answered "Let a new heater stand
+    # in the tank water for 30 minutes before switching it on." (the model dropped the because
+    # clause); "Why?" then got the same words again: their "Let" counted as a reason ("lets?").
+    said = "Let a new heater stand in the tank water for 30 minutes before switching it on."
+    assert not reasons.gives_reason(said)
+    assert not reasons.gives_reason("2. Let out any remaining air.")
+    # "lets" saying what something does is still a reason, and so is a purpose "to let"
+    assert reasons.gives_reason("Resting lets the heat even out.")
+    assert reasons.gives_reason("Turn it every few weeks with a fork to let air in.")
+    verdict = verify(
+        said, "Why should a new heater sit in the water before I switch it on?", [HEATER]
     )
-    for sentence in ("In winter, the chain rusts quickly.", "After cooking, the pan is still hot."):
-        assert not instructions.instruction_for(
-            "How do I look after a pan after cooking in winter?", sentence
-        )
-    hit = Hit("cooking", "c1", "knives-and-pans.html", "knives-and-pans.html", "", 0.7, AFTER)
-    ranked = [Candidate(hit, AFTER, 6, 0.83, 0.41), Candidate(hit, SEASON, 3, 0.41, 0.40)]
-    assert instructions.rerank(clean, ranked)[0].sentence == AFTER
-    season = "How do I season a cast iron pan?"
-    ranked = [Candidate(hit, AFTER, 6, 0.66, 0.23), Candidate(hit, SEASON, 3, 0.43, 0.11)]
-    assert instructions.rerank(season, ranked)[0].sentence == SEASON
+    assert "glass may crack" in verdict.answer
 
 
-WHEN = (
-    "Prune bush roses (hybrid teas and floribundas) in late winter or early spring, as the buds "
-    "begin to swell: in most temperate gardens that is late February to mid-March."
-)
-TOOLS = "Use sharp bypass secateurs for stems up to 1.5 cm and loppers for thicker wood."
+def test_an_adverb_after_and_is_no_noun_phrase() -> None:
+    assert "then" not in rewrite("And then?", "How long should I rest a steak?").split()[-2:]
+    assert "steak" not in rewrite("And then?", "How long should I rest a steak?").split()[:-2]
 
 
-def test_what_to_use_is_answered_by_a_thing_to_do_it_with() -> None:
-    # "What should I use to prune roses?" quoted when to prune them: the sentence most like the
-    # question, above the Tools section's "Use sharp bypass secateurs …" (second here, as the
-    # product ranked them).
-    hit = Hit("gardening", "g1", "pruning.md", "pruning.md", "", 0.67, f"{WHEN} {TOOLS}")
-    others = [
-        Candidate(hit, f"Roses number {n}.", n, 0.6, 0.2 - n / 100) for n in range(1, 6)
-    ]  # the Tools sentence was sixth
-    ranked = [Candidate(hit, WHEN, 0, 0.62, 0.30), *others, Candidate(hit, TOOLS, 9, 0.32, 0.03)]
-    for question in (
-        "What should I use to prune roses?",
-        "What do I cut thick branches with?",
-        "Which tool cuts thick branches?",
-    ):
-        assert asked_kind.asks_instrument(question), question
-        assert asked_kind.rerank(question, ranked)[0].sentence == TOOLS, question
-    for question in ("When should I prune roses?", "What should I do with old stems?"):
-        assert not asked_kind.asks_instrument(question), question
-        assert asked_kind.rerank(question, ranked)[0].sentence == WHEN, question
+def _ranked(text: str, sentences: list[tuple[str, float]]) -> list[Candidate]:
+    hit = Hit("aquarium", "c1", "notes.md", "notes.md", "", 0.6, text)
+    return [Candidate(hit, s, i, sim, 0.5 - i / 10) for i, (s, sim) in enumerate(sentences)]
+
+
+def test_a_sentence_whose_clause_after_a_colon_says_what_to_do_answers_how_to() -> None:
+    # "How do I get rid of green water?" was answered with the brown water's sentence: the green
+    # one states what to do only after its colon, and "Brown tinted water comes …" passed for an
+    # instruction ("Brown the onions").
+    green = (
+        "Green water is free-floating algae, caused by too much light or too many nutrients: "
+        "cut the light and feed less."
+    )
+    brown = "Brown tinted water comes from tannins in driftwood; it is harmless and clears with water changes."
+    ranked = _ranked(f"Cloudy water\n{green} {brown}", [(green, 0.66), (brown, 0.39)])
+    assert instructions.rerank("How do I get rid of green water?", ranked)[0].sentence == green
+
+
+def test_a_state_reached_when_something_happens_is_the_test_asked_for() -> None:
+    # "How do I know when my tank is cycled?" was answered "Test once a week …"
+    cycled = (
+        "The tank is cycled when it turns 2 ppm of ammonia into zero ammonia and zero nitrite "
+        "within 24 hours."
+    )
+    test = "Test once a week in an established tank and every two days in a new or sick tank."
+    ranked = _ranked(f"{test} {cycled}", [(test, 0.54), (cycled, 0.59)])
+    assert (
+        instructions.rerank("How do I know when my tank is cycled?", ranked)[0].sentence == cycled
+    )
+
+
+def test_what_ph_asks_for_a_value() -> None:
+    # "What pH do most aquarium fish like?" was answered with the sentence about pH swings
+    swing = "Fish adapt to a pH slightly outside their ideal range, but a fast swing stresses them."
+    value = "Most community fish are happy at a pH between 6.5 and 7.5."
+    ranked = _ranked(f"{swing} {value}", [(swing, 0.65), (value, 0.74)])
+    assert asked_kind.rerank("What pH do most aquarium fish like?", ranked)[0].sentence == value
+    verdict = verify(
+        "Fish like a pH they can adapt to.", "What pH do most aquarium fish like?", [swing, value]
+    )
+    assert "6.5" in verdict.answer

@@ -79,7 +79,7 @@ _FREQUENCY = re.compile(
 )
 MEASURES = (  # the words of a "what angle/temperature …" question
     "angle|temperature|size|weight|speed|pressure|percentage|height|depth|distance|length|"
-    "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency"
+    "width|torque|age|price|cost|ratio|degree|dose|volume|capacity|voltage|frequency|ph|level"
 )
 _NAME = re.compile(r"(?<=\w[\s,])[A-Z][a-z]+")
 _COUNT_OF = re.compile(

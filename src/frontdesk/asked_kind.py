@@ -99,6 +99,13 @@ def gives_temperature(sentence: str) -> bool:
     return bool(_TEMPERATURE.search(sentence))
 
 
+def asks_measure(question: str) -> bool:
+    """ "What pH …?", "What size heater …?": a value of a measure is asked for."""
+    from frontdesk.answering import MEASURES
+
+    return bool(re.search(rf"\bwhat\s+(?:{MEASURES})s?\b", question, re.IGNORECASE))
+
+
 def gives_degree(sentence: str) -> bool:
     """ "5 cm thick", "as moist as a wrung-out sponge": a measure or a comparison."""
     return bool(_MEASURE.search(sentence) or _AS_AS.search(sentence))
@@ -106,7 +113,7 @@ def gives_degree(sentence: str) -> bool:
 
 def gives(question: str, sentence: str) -> bool | None:
     """Whether `sentence` gives what `question` asks for; None when it asks for neither kind."""
-    from frontdesk.answering import question_type, says_frequency
+    from frontdesk.answering import has_type, question_type, says_frequency
 
     share = gives_share(question, sentence)
     if share is not None:
@@ -119,6 +126,8 @@ def gives(question: str, sentence: str) -> bool | None:
         return gives_temperature(sentence)
     if asks_instrument(question):
         return bool(_INSTRUMENT.search(sentence))
+    if asks_measure(question):  # "What pH …?": a value, not a sentence about pH
+        return has_type("number", sentence)
     return None
 
 

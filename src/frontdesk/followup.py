@@ -26,6 +26,13 @@ _WHY_PHRASE = re.compile(
     r"under|inside|outside|from|into|over|near|below|above)\b[^?]*?)\s*\??$",
     re.IGNORECASE,
 )
+# "Why not under the tap?", "Why not longer?": the previous question's reason for not doing it
+# so (a short phrase, no verb of its own; "Why not use bleach?" has one and stands alone).
+_WHY_NOT = re.compile(
+    r"^why\s+not\s+(?!.*\b(?:is|are|was|were|do|does|did|should|can|could|will|would|must|has|"
+    r"have|use|add|put|make|keep|get)\b)(?P<x>[^?\s][^?]*?)\s*\??$",
+    re.IGNORECASE,
+)
 _PREPOSITION = (
     r"(?:in|on|for|with|without|at|after|before|during|by|under|inside|outside|from|to|"
     r"into|over|near|if|when|while)"
@@ -87,6 +94,28 @@ _WHICH_ONE = re.compile(r"^which\s+ones?\b\s*(?P<x>[^?]*?)\s*\??$", re.IGNORECAS
 _WH_FRAGMENT = re.compile(rf"^{_PREPOSITION}\s+(?:what|which)\s+\w+\s*\??$", re.IGNORECASE)
 # "And a whole chicken?", "And the hydrangeas?": a noun phrase alone, in place of the topic.
 _NOUN_PHRASE = re.compile(r"^(?:a|an|the|my|your|our|some)\s+[\w\s'-]+?\s*\??$", re.I)
+# "And baby fish?", "And thick steaks?": a noun phrase without a determiner after a connector;
+# not an adverb ("And then?", "And now?")
+_NOT_NOUN_PHRASE = frozenset(
+    [
+        "then",
+        "now",
+        "else",
+        "too",
+        "also",
+        "otherwise",
+        "later",
+        "again",
+        "yes",
+        "no",
+        "please",
+        "thanks",
+        "not",
+        "so",
+        "why",
+        "how",
+    ]
+)
 _ASKS = re.compile(r"\b(?:what|which|who|whom|whose|where|how|why)\b", re.I)
 _PROPER = re.compile(r"(?:[A-Z][\w'-]*)(?:\s+(?:of\s+|de\s+|the\s+)?[A-Z][\w'-]*)*")
 
@@ -258,6 +287,7 @@ def is_followup(question: str) -> bool:
         or _ABOUT.match(q)
         or _WHY.match(q)
         or _WHY_PHRASE.match(_LEAD.sub("", q))
+        or (_WHY_NOT.match(_LEAD.sub("", q)) and len(words) <= 6)
         or _pronouns(q)
         or _BARE_WH.match(_LEAD.sub("", q))
         or _ELLIPSIS.match(_LEAD.sub("", q))
@@ -296,6 +326,9 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
         rest = _CUT.sub("", _WH.sub("", _LEAD.sub("", prev)).rstrip("?!. "))
         if _AUX.match(rest):
             return _sentence(f"Why {rest[0].lower() + rest[1:]} {phrase_why.group('x')}")
+    why_not = _WHY_NOT.match(q)
+    if why_not and not _WHY.match(q):
+        return _why_not(why_not.group("x"), prev)
     if _WHY.match(q):
         rest = _WH.sub("", _LEAD.sub("", prev))
         if _AUX.match(rest):  # "How long should I rest a steak?" -> "Why should I rest a steak?"
@@ -327,6 +360,8 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     phrase = _NOUN_PHRASE.match(q)
     if phrase and len(q.split()) <= 4 and not pronouns:
         return _about(q.rstrip("?!. "), prev, earlier)
+    if _LEAD.match(question.strip()) and _bare_noun_phrase(q) and not pronouns:
+        return _about(q.rstrip("?!. "), prev, earlier)
     if subject and pronouns:
         referent = _as_referent(subject)
         out, at = [], 0
@@ -340,6 +375,33 @@ def rewrite(question: str, previous: str, earlier: Sequence[str] = ()) -> str:
     if len(q.rstrip("?!. ").split()) <= 3 and subject:
         return _sentence(f"{q.rstrip('?!. ')}, about {subject}")
     return _sentence(q) if q else question.strip()
+
+
+def _bare_noun_phrase(q: str) -> bool:
+    """ "baby fish" in "And baby fish?": one to three words that are neither a question, a
+    fragment starting with a preposition, nor an adverb."""
+    words = q.rstrip("?!. ").split()
+    return (
+        0 < len(words) <= 3
+        and not (_WH.match(q + " ") or _AUX.match(q + " ") or _FRAGMENT.match(q))
+        and not _NOT_NOUN_PHRASE & {w.lower() for w in words}
+        and _looks_like_noun_phrase(" ".join(words))
+    )
+
+
+def _why_not(phrase: str, previous: str) -> str:
+    """ "Why not under the tap?" after "How do I clean the sponge?" asks "Why not clean the sponge
+    under the tap?"; when the previous question has no "do I VERB" to take, the previous question
+    goes with it, as for a bare "Why?"."""
+    rest = _WH.sub("", _LEAD.sub("", previous))
+    aux = _AUX.match(rest)
+    action = _SUBJECT.sub("", rest[aux.end() :]) if aux and rest != previous else ""
+    if aux and action != rest[aux.end() :]:  # "do I clean the sponge" -> "clean the sponge"
+        action = action.rstrip("?!. ")
+        if _FRAGMENT.match(phrase):  # "under the tap" takes the place of a last "in a bucket"
+            action = _without_last(action, phrase)
+        return _sentence(f"Why not {action} {phrase}")
+    return f"Why not {phrase}? ({_sentence(previous)})"
 
 
 def _without_last(previous: str, fragment: str) -> str:

@@ -114,11 +114,33 @@ def instruction_for(question: str, sentence: str) -> bool:
     return bool(said) and said <= stems(question) and is_instruction(rest[:1].upper() + rest[1:])
 
 
+# "The tank is cycled when it turns …": a state reached when something happens, for a "how do I
+# know when" only (a man page's "is ignored when …" answers no other how-to)
+_STATE_WHEN = re.compile(r"\b(?:is|are)\s+[a-z]+ed\s+(?:when|once)\b", re.IGNORECASE)
+
+
+def states_test(question: str, sentence: str) -> bool:
+    """Whether `sentence` states a test ("It is ready when …"; for "how do I know when my tank
+    is cycled", "The tank is cycled when …")."""
+    return bool(_TEST.search(sentence)) or (
+        asks_tell(question) and bool(_STATE_WHEN.search(sentence))
+    )
+
+
+def says_what_to_do(question: str, sentence: str) -> bool:
+    """An instruction (for the case asked about), or a sentence whose clause after a colon or
+    semicolon is one ("Green water is free-floating algae …: cut the light and feed less.")."""
+    clauses = re.split(r"[:;]\s+", sentence)
+    return instruction_for(question, sentence) or any(
+        is_instruction(c[:1].upper() + c[1:]) for c in clauses[1:] if c
+    )
+
+
 def answers_how(question: str, sentence: str) -> bool:
     """Whether `sentence` answers a how-to question: an instruction, or for "how can I tell
     if …" the test."""
     return instruction_for(question, sentence) or (
-        asks_tell(question) and bool(_TEST.search(sentence))
+        asks_tell(question) and states_test(question, sentence)
     )
 
 
@@ -126,7 +148,7 @@ def answering_how(question: str, candidates: list[Candidate]) -> list[Candidate]
     """Those of `candidates` that answer a how-to question; for "how can I tell if …", the
     tests alone when one is there (an instruction beside it is what to do, not how to tell)."""
     told = [c for c in candidates if answers_how(question, c.sentence)]
-    tests = [c for c in told if asks_tell(question) and _TEST.search(c.sentence)]
+    tests = [c for c in told if asks_tell(question) and states_test(question, c.sentence)]
     return tests or told
 
 
@@ -134,10 +156,12 @@ def _tested(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """For "how can I tell if the dough has proved enough?", the near sentence stating the
     test ("It is ready when …") first, when the best states none ("Leave the dough covered
     until it has doubled in size", an instruction with a condition, true of the first prove)."""
-    if not asks_tell(question) or _TEST.search(ranked[0].sentence):
+    if not asks_tell(question) or states_test(question, ranked[0].sentence):
         return ranked
     asked = stems(TELL.sub(" ", question))
-    found = [c for c in ranked[1:NEAR] if _TEST.search(c.sentence) and asked & stems(c.sentence)]
+    found = [
+        c for c in ranked[1:NEAR] if states_test(question, c.sentence) and asked & stems(c.sentence)
+    ]
     if not found:
         return ranked
     return lift(ranked, found[0])
@@ -151,7 +175,7 @@ def rerank(question: str, ranked: list[Candidate]) -> list[Candidate]:
     if not ranked or not asks_how_to(question):
         return ranked
     ranked = _tested(question, ranked)
-    if instruction_for(question, ranked[0].sentence) or _TEST.search(ranked[0].sentence):
+    if says_what_to_do(question, ranked[0].sentence) or states_test(question, ranked[0].sentence):
         return ranked
     asked = stems(question)
     section = title_of(ranked[0].hit.text, ranked[0].sentence)

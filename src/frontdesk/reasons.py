@@ -31,6 +31,9 @@ _CAUSE = re.compile(
     r"|,\s*which\s+(?!is\b|was\b|has\b|does\b)[a-z]+s\b",
     re.IGNORECASE,
 )
+# "Let a new heater stand for 30 minutes …": an instruction, not a reason ("Resting lets the heat
+# even out", "… with a fork to let air in" are reasons)
+_IMPERATIVE_LET = re.compile(r"(?:^|(?<=[.!?:;]\s))[^\w]*(?:\d+\.\s*)?let\b", re.IGNORECASE)
 _HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(.+?)\s*#*\s*$")
 
 
@@ -40,7 +43,7 @@ def asks_why(question: str) -> bool:
 
 def gives_reason(text: str) -> bool:
     """Whether `text` states a reason ("because …", "so that …", "lets …")."""
-    return bool(_CAUSE.search(text))
+    return bool(_CAUSE.search(_IMPERATIVE_LET.sub("", text)))
 
 
 def _flat(text: str) -> str:
@@ -75,13 +78,13 @@ def rerank(
         # of the sun?" after "Keep a bicycle … out of direct sunlight, which perishes tyres.").
         shared = _shared(asked, c.sentence)
         alone = _bare(said) == _bare(c.sentence)
-        return bool(_CAUSE.search(c.sentence)) and (shared > 1 or (alone and shared > 0))
+        return gives_reason(c.sentence) and (shared > 1 or (alone and shared > 0))
 
     fresh = [c for c in ranked if not (said and _flat(c.sentence) in said) or kept(c)]
     whole = [c for c in fresh if said and _bare(said) == _bare(c.sentence)]
     if whole:  # the why is about what that one sentence said, and it holds its reason
         return lift(ranked, whole[0], rest=[*fresh, *(c for c in ranked if c not in fresh)])
-    cued = [c for c in fresh if _CAUSE.search(c.sentence) and _shared(asked, c.sentence)]
+    cued = [c for c in fresh if gives_reason(c.sentence) and _shared(asked, c.sentence)]
     headings = [heading_of(c.hit.text, c.sentence) or _line_title(c) for c in cued]
     if not any(headings):
         # Prose without sections (QuAC's passages): a cue word alone picked worse sentences
