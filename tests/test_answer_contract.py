@@ -177,6 +177,13 @@ def test_every_front_end_shows_the_final_answer(
     ]
     assert bubble["content"][0]["text"] == answer
     assert ("answered by the general model, without sources" in route_line) == general
+    # The label stays with the answer in the transcript (the route line under the chat shows
+    # only the latest answer, and nothing after a reload): in the route fold-out's title.
+    (fold_out,) = [
+        m for m in history if str((m.get("metadata") or {}).get("title", "")).startswith("Route: ")
+    ]
+    title = fold_out["metadata"]["title"]
+    assert ("answered by the general model, without sources" in title) == general, title
 
 
 def test_frontdesk_ask_subprocess_prints_every_part(
@@ -210,3 +217,20 @@ def test_frontdesk_ask_subprocess_prints_every_part(
     assert STEAK in proc.stdout
     assert "garden specialist could not be reached" in proc.stdout
     assert "[mode: multi;" in proc.stderr
+
+
+def test_the_parts_fold_out_says_which_part_was_not_found() -> None:
+    """Seen in the session-10 audit: "cycling answered: “how do I true a buckled wheel”"
+    under an answer saying the cycling notes do not cover it."""
+    from frontdesk_ui.render import parts_html
+
+    route = {
+        "parts": [
+            {"part": "How long should I rest a steak", "plugin": "cooking", "answered": True},
+            {"part": "how do I true a buckled wheel", "plugin": "cycling", "answered": False},
+        ]
+    }
+    shown = parts_html(route) or ""
+    assert "<b>cooking</b> answered: “How long should I rest a steak”" in shown
+    assert "<b>cycling</b> answered" not in shown
+    assert "<b>cycling</b> did not find: “how do I true a buckled wheel”" in shown

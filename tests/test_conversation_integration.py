@@ -89,6 +89,20 @@ def test_the_multi_part_question_answers_or_marks_every_part(real: Engine) -> No
             )
 
 
+def test_a_part_the_notes_do_not_cover_is_said_not_found_not_answered(real: Engine) -> None:
+    # Seen in the session-10 audit: the cycling notes declined the wheel part, yet
+    # route.parts said it was answered (the web chat: "cycling answered: …"), and the
+    # decline went to the coordinator to be merged with the steak answer.
+    answer = real.ask("How long should I rest a steak, and how do I true a buckled wheel?")
+    assert answer.route["mode"] == "multi", answer.route
+    parts = {p["plugin"]: p for p in answer.route["parts"]}
+    assert parts["cooking"]["answered"] and parts["cooking"]["citations"]
+    assert not parts["cycling"]["answered"] and not parts["cycling"]["citations"]
+    assert "8 to 10 minutes" in answer.answer
+    assert "Not found in cycling's knowledge" in answer.answer, answer.answer
+    assert all(c["plugin"] == "cooking" for c in answer.citations), answer.citations
+
+
 MULTI = "How long should I rest a steak, and when should I prune my roses?"
 
 

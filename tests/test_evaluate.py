@@ -71,6 +71,15 @@ def test_is_decline_matches_the_shared_phrases() -> None:
     assert not is_decline("Rest a steak for five minutes; covering it keeps it warm.")
 
 
+def test_a_part_said_not_found_in_a_multi_part_answer_is_a_decline() -> None:
+    # A multi-part answer says a part its notes do not cover with parts.gap; eval's multi-part
+    # scoring counts that part right only when is_decline recognises the sentence.
+    from frontdesk import parts
+
+    route = {"parts": [{"plugin": "cycling", "part": "how do I true a buckled wheel"}]}
+    assert is_decline(parts.gap(route, {"plugin": "cycling", "answer": ""}))
+
+
 @pytest.fixture
 def scripted(make_settings: Callable[..., Settings]) -> Engine:
     eng = Engine(

@@ -63,14 +63,19 @@ def parts_html(route: dict[str, Any]) -> str | None:
     if len({p["plugin"] for p in parts}) < 2:
         return None
     rows = [
-        f"<li><b>{html.escape(p['plugin'])}</b> answered: “{html.escape(p['part'])}”</li>"
+        f"<li><b>{html.escape(p['plugin'])}</b> "
+        f"{'answered' if p.get('answered', True) else 'did not find'}: "
+        f"“{html.escape(p['part'])}”</li>"
         for p in parts
     ]
     return "<ul class='fd-parts'>" + "".join(rows) + "</ul>"
 
 
 def route_message(route: dict[str, Any]) -> dict[str, Any]:
-    title = ROUTE_PREFIX + route_text(route).split(" — ")[0]
+    # The origin label rides in the title: the route line under the chat shows only the
+    # latest answer, and an earlier general-model answer must still say where it came from.
+    label = origin_note(route)
+    title = ROUTE_PREFIX + route_text(route).split(" — ")[0] + (f" · {label}" if label else "")
     return {
         "role": "assistant",
         "content": html.escape(route.get("reason", ""))

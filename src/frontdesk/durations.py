@@ -133,11 +133,20 @@ def leaves_out_action(question: str, answer: str, facts: list[str]) -> bool:
     return bool(verb) and not said and any(times_action(f, verb) for f in facts)
 
 
+def _says_time_of(text: str, verb: str) -> bool:
+    """Whether a step of `text` holds both `verb` and a length of time: a statement ("Most
+    cooked leftovers keep three to four days …") times its verb as an instruction does."""
+    steps = (s for one in _SENTENCE.split(text) for s in _ACTION_STEP.split(one))
+    return any(durations(s) and verb in stems(s) for s in steps)
+
+
 def _by_action(question: str, ranked: list[Candidate]) -> list[Candidate]:
     """The near sentence timing the action asked first, when the best times another one: the
     freezing sentence shares more of "How quickly must cooked rice be cooled?"."""
     verb = asked_action(question)
     if not verb or not ranked or times_action(ranked[0].sentence, verb):
+        return ranked
+    if _says_time_of(ranked[0].sentence, verb):  # the best states the time of the action
         return ranked
     found = [c for c in ranked[1:NEAR] if times_action(c.sentence, verb)]
     return lift(ranked, max(found, key=lambda c: c.sim)) if found else ranked

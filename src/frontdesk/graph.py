@@ -392,18 +392,22 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         if len(consults) == 1 and not failed:
             only = consults[0]
             return _finish(state, only["answer"], citations=only["citations"])
-        citations = [cit for c in grounded for cit in c["citations"]]
-        missing = [c for c in consults if c not in grounded]
-        if len(grounded) == 1:
-            answer = grounded[0]["answer"]
-            usage: list[dict[str, Any]] = []
+        # A part its notes do not cover is said not found, never merged as if answered.
+        answered = [c for c in grounded if not c["grounding"].get("declined")]
+        citations = [cit for c in answered for cit in c["citations"]]
+        missing = [c for c in consults if c not in answered]
+        usage: list[dict[str, Any]] = []
+        if not answered:
+            answer = ""
+        elif len(answered) == 1:
+            answer = answered[0]["answer"]
         else:
             merge = [
                 SystemMessage(prompts.COORDINATOR_SYSTEM + "\n\n" + prompts.MERGE_INSTRUCTIONS),
                 HumanMessage(
                     prompts.merge_user(
                         state.get("standalone") or state["question"],
-                        [(c["plugin"], c["answer"]) for c in grounded],
+                        [(c["plugin"], c["answer"]) for c in answered],
                     )
                 ),
             ]
@@ -413,21 +417,22 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
                 )
                 usage = [record]
                 asked = state.get("standalone") or state["question"]
-                if not parts.complete(answer, grounded, asked):  # a merge may not drop a part
-                    answer = parts.compose(state["route"], grounded)
+                if not parts.complete(answer, answered, asked):  # a merge may not drop a part
+                    answer = parts.compose(state["route"], answered)
                     reason += (
                         "; the merged answer left a part out, so each part is given as answered"
                     )
             except BackendError as exc:  # each part still stands on its own
-                answer, usage = "\n\n".join(c["answer"] for c in grounded), []
+                answer, usage = "\n\n".join(c["answer"] for c in answered), []
                 reason += (
                     "; the coordinator could not be reached to merge the parts "
                     f"({str(exc).split(';')[0]})"
                 )
         if missing:  # said, never dropped silently
-            answer = "\n\n".join([answer, *(parts.gap(state["route"], c) for c in missing)])
+            gaps = [parts.gap(state["route"], c) for c in missing]
+            answer = "\n\n".join([answer, *gaps] if answer else gaps)
             reason += f"; not found in the knowledge of: {', '.join(c['plugin'] for c in missing)}"
-        by_part = {"parts": parts.attribution(state["route"], consults, grounded)}
+        by_part = {"parts": parts.attribution(state["route"], consults, answered)}
         return _finish(
             state, answer, citations=citations, usage=usage, reason=reason, route_update=by_part
         )

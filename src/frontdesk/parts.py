@@ -9,6 +9,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from frontdesk.declines import PART_NOT_ANSWERED
 from frontdesk.grounding import content_words
 from frontdesk.router import PluginScore, Route
 
@@ -76,7 +77,7 @@ def gap(route: dict[str, Any], consult: dict[str, Any]) -> str:
     """The sentence for a part whose specialist found no grounded answer."""
     part = part_text(route, consult["plugin"])
     about = f' ("{part}")' if part else ""
-    return f"Not found in {consult['plugin']}'s knowledge{about}: that part is not answered."
+    return f"Not found in {consult['plugin']}'s knowledge{about}: {PART_NOT_ANSWERED}."
 
 
 def attribution(
