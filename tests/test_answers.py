@@ -235,3 +235,30 @@ def test_one_end_of_a_range_is_not_what_the_evidence_says(claim: str, ok: bool) 
     ]
     problem = check_claim(claim, "How long?", facts)
     assert (problem is None) == ok, problem
+
+
+def test_an_escalated_answer_the_notes_do_not_support_is_the_general_models(
+    make_settings: Callable[..., Settings], cooking: Path
+) -> None:
+    """Audit, session 10: the coordinator's escalated answer was never checked, yet it carried the
+    specialist's citations whenever it shared a word with them (an invented "squeezing two pairs
+    of spokes" was shown as the notes' answer)."""
+    gap = "Which bank holidays close the stock exchange in Tokyo?"
+    invented = "Rest the steak for 45 minutes under foil before the holidays."
+    eng = _engine(make_settings, cooking, coordinator_model="fake:tools")
+    FakeChatModel.enqueue(invented)
+    answer = eng.ask(gap, plugin="cooking")
+    assert answer.route["mode"] == "escalated" and answer.answer == invented
+    assert answer.citations == [] and answer.route["origin"] == "general"
+    assert "not supported by the cooking notes" in answer.route["reason"]
+    # A deployment that declines the general model's answers keeps the specialist's own.
+    eng = _engine(make_settings, cooking, coordinator_model="fake:tools", off_topic="decline")
+    FakeChatModel.enqueue(invented)
+    answer = eng.ask(gap, plugin="cooking")
+    assert answer.answer.startswith("The cooking notes don't cover") and "45" not in answer.answer
+    assert answer.citations and answer.route["origin"] == "knowledge"
+    # One the notes support keeps their citations.
+    FakeChatModel.enqueue("A thin steak needs about 5 minutes of rest.")
+    answer = eng.ask(gap, plugin="cooking")
+    assert answer.route["mode"] == "escalated" and answer.citations
+    assert answer.route["origin"] == "knowledge"

@@ -43,6 +43,7 @@ from frontdesk.plugins import Plugin
 from frontdesk.router import PluginScore, Route, Router, make_llm_chooser
 from frontdesk.state import ConsultTask, TurnState
 from frontdesk.store import Hit, KnowledgeStore
+from frontdesk.verify import verify
 
 
 class Runtime(Protocol):
@@ -471,6 +472,35 @@ def build_graph(runtime: Runtime, checkpointer: Any = None) -> Any:
         answer, record = call_model(
             runtime, runtime.coordinator_spec, messages, config, "coordinator"
         )
+        if (
+            escalated
+            and facts
+            and not verify(answer, question, [f["text"] for f in facts]).supported
+        ):
+            # Checked as a specialist's answer is: one the notes do not support is the general
+            # model's, without their citations — or, where those are declined, the specialists'
+            # own answers stand.
+            consults = state.get("consults") or []
+            notes = ", ".join(f"the {c['plugin']} notes" for c in consults)
+            if runtime.off_topic == "decline":
+                return _finish(
+                    state,
+                    "\n\n".join(c["answer"] for c in consults),
+                    citations=[cit for c in consults for cit in c["citations"]],
+                    usage=[record],
+                    reason=f"{state.get('reason', '')}; the coordinator's answer is not supported "
+                    f"by {notes}, and general answers are declined (FRONTDESK_OFF_TOPIC=decline)",
+                    route_update={"origin": desks.ORIGIN_KNOWLEDGE},
+                )
+            return _finish(
+                state,
+                answer,
+                citations=[],
+                usage=[record],
+                reason=f"{state.get('reason', '')}; the coordinator's answer is not supported by "
+                f"{notes}: it is the general model's",
+                route_update={"origin": desks.ORIGIN_GENERAL},
+            )
         words = set(content_words(answer))
         for fact in facts:  # cite only the facts the coordinator's answer draws on
             cit = fact["citation"]
