@@ -83,17 +83,22 @@ DESCRIBED_MIN = 0.5
 
 
 def _entries(text: str) -> list[str]:
-    """A chunk's option entries: each heading line with the paragraph below it."""
+    """A chunk's option entries: each heading line with the paragraph below it. A heading
+    starts a paragraph (the chunk's first line, or after a blank line, a title or another
+    heading): a line of prose wrapped before an option ("… Use\n--staged to stash them out
+    for future use.") goes on with its sentence and defines nothing."""
     out: list[str] = []
     lines = [line.strip() for line in text.splitlines()]
+    heads: list[int] = []
     for i, line in enumerate(lines):
-        if options.defined(line):
-            body: list[str] = []
-            for nxt in lines[i + 1 :]:
-                if not nxt or options.defined(nxt):
-                    break
-                body.append(nxt)
-            out.append(" ".join([line, *body]))
+        starts = i == 0 or not lines[i - 1] or options.is_title_line(lines[i - 1])
+        if options.defined(line) and (starts or heads[-1:] == [i - 1]):
+            heads.append(i)
+    for i in heads:
+        end = i + 1
+        while end < len(lines) and lines[end] and end not in heads:
+            end += 1
+        out.append(" ".join(lines[i:end]))
     return out
 
 
@@ -114,6 +119,7 @@ class KeywordIndex:
             set().union(*(options.defined(line) for line in c.text.splitlines()))
             for c in self.chunks
         ]
+        self.entries = [_entries(c.text) for c in self.chunks]
 
     def definitions(self, query: str, document: str | None = None) -> dict[str, float]:
         """Chunks defining an option the query names: 1, or 2 in the document the query names
@@ -238,6 +244,16 @@ def hybrid_search(
         defining = index.definitions(query, document)
         for cid, share in index.described(query, document).items():
             defining[cid] = defining.get(cid, 0.0) + share
+        # an option asked for in the user's words: the chunk of the entry closest by meaning,
+        # of all the entries (its chunk may be in neither pool: its words are not the question's)
+        if entry_match.wanted(query):
+            every = {
+                c.chunk_id: entries
+                for c, entries in zip(index.chunks, index.entries, strict=True)
+                if entries and (document is None or c.meta.get("source_name") == document)
+            }
+            for cid, share in entry_match.closest_chunks(store.embedder, query, every).items():
+                defining[cid] = defining.get(cid, 0.0) + share
         by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
         found = [c for c, _ in keyword] + [c for c in index.chunks if c.chunk_id in defining]
         missing = list({c.chunk_id: c for c in found if c.chunk_id not in by_id}.values())
@@ -255,11 +271,6 @@ def hybrid_search(
                     )
     except Exception as exc:
         raise store._mark_broken(plugin, exc) from exc
-    # an option asked for in the user's words: the chunk of the entry closest by meaning
-    if entry_match.wanted(query):
-        found_entries = {cid: _entries(hit.text) for cid, hit in by_id.items()}
-        for cid, share in entry_match.closest_chunks(store.embedder, query, found_entries).items():
-            defining[cid] = defining.get(cid, 0.0) + share
     if store.settings.retrieval == "rrf":
         order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])
     else:
