@@ -9,32 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from frontdesk import retrieval
 from frontdesk.embeddings import MiniLMEmbedder
 from frontdesk.engine import Engine
 from frontdesk.settings import Settings
 
 from .conftest import write_plugin
-
-WRAPPED = """OPTIONS
-       --renew
-           Extend every loan by another period. A title that someone else has reserved needs
-           --force to be renewed.
-
-       --return
-           Close the loan and hand the volume over to the front desk.
-"""
-
-
-def test_a_wrapped_line_that_starts_with_an_option_is_no_entry() -> None:
-    # "--staged to stash them out for future use." (a line of git-stash's prose wrapped before
-    # an option) was taken for an entry of its own, and was the closest to a question by meaning
-    assert retrieval._entries(WRAPPED) == [
-        "--renew Extend every loan by another period. A title that someone else has reserved "
-        "needs --force to be renewed.",
-        "--return Close the loan and hand the volume over to the front desk.",
-    ]
-
 
 LOAN = """OPTIONS
        --renew
