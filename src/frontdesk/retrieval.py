@@ -20,6 +20,7 @@ import numpy as np
 from frontdesk import entry_match, options
 
 if TYPE_CHECKING:
+    from frontdesk.embeddings import Embedder
     from frontdesk.store import Hit, KnowledgeStore
 
 # A flag (`-D`, `--soft`, `--no-ff`) only where a word could start; then words, numbers and
@@ -114,6 +115,28 @@ class KeywordIndex:
             set().union(*(options.defined(line) for line in c.text.splitlines()))
             for c in self.chunks
         ]
+        self.entries = [_entries(c.text) for c in self.chunks]
+
+    def closest_entry(
+        self, embedder: Embedder, query: str, document: str | None
+    ) -> dict[str, float]:
+        """For a query asking for an option in its own words, the chunk holding the entry
+        closest to it by meaning of all the entries of the page it names (of every page when
+        it names none): entry_match.closest_chunks over the whole index, not only the chunks
+        retrieved ("How do I keep following a file's history past the point where it was
+        renamed?": the --follow entry was the closest of all, its chunk in neither pool)."""
+        if not entry_match.wanted(query):
+            return {}
+        names = {str(c.meta.get("source_name", "")) for c in self.chunks}
+        named = {n for n in names if options.named_document(query, n)}
+        every = {
+            c.chunk_id: entries
+            for c, entries in zip(self.chunks, self.entries, strict=True)
+            if entries
+            and (document is None or c.meta.get("source_name") == document)
+            and (not named or c.meta.get("source_name") in named)
+        }
+        return entry_match.closest_chunks(embedder, query, every)
 
     def definitions(self, query: str, document: str | None = None) -> dict[str, float]:
         """Chunks defining an option the query names: 1, or 2 in the document the query names
@@ -239,7 +262,18 @@ def hybrid_search(
         for cid, share in index.described(query, document).items():
             defining[cid] = defining.get(cid, 0.0) + share
         by_id: dict[str, Hit] = {row[0]: _hit(plugin, *row) for row in dense}
-        found = [c for c, _ in keyword] + [c for c in index.chunks if c.chunk_id in defining]
+        pooled = set(by_id) | {c.chunk_id for c, _ in keyword}
+        # the closest entry of all, where its chunk is in neither pool (else as below)
+        farther = {
+            cid: share
+            for cid, share in index.closest_entry(store.embedder, query, document).items()
+            if cid not in pooled
+        }
+        found = (
+            [c for c in index.chunks if c.chunk_id in farther]
+            + [c for c, _ in keyword]
+            + [c for c in index.chunks if c.chunk_id in defining]
+        )
         missing = list({c.chunk_id: c for c in found if c.chunk_id not in by_id}.values())
         if missing:  # found by keywords only: their cosine similarity still says how close
             got = store._collection(plugin).get(
@@ -255,10 +289,15 @@ def hybrid_search(
                     )
     except Exception as exc:
         raise store._mark_broken(plugin, exc) from exc
-    # an option asked for in the user's words: the chunk of the entry closest by meaning
+    # an option asked for in the user's words: the chunk of the entry closest by meaning among
+    # the retrieved chunks, and the closest of all where that one was in neither pool
     if entry_match.wanted(query):
-        found_entries = {cid: _entries(hit.text) for cid, hit in by_id.items()}
+        found_entries = {
+            cid: _entries(hit.text) for cid, hit in by_id.items() if cid not in farther
+        }
         for cid, share in entry_match.closest_chunks(store.embedder, query, found_entries).items():
+            defining[cid] = defining.get(cid, 0.0) + share
+        for cid, share in farther.items():
             defining[cid] = defining.get(cid, 0.0) + share
     if store.settings.retrieval == "rrf":
         order = fuse([[row[0] for row in dense], [c.chunk_id for c, _ in keyword]])
