@@ -32,13 +32,12 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import REPO, machine, table
+from benchmarks.common import QUAC, machine, shared_text, table
 from frontdesk import answering, verify
 from frontdesk.answering import AnswerModel, Selection
 from frontdesk.declines import is_decline
 from frontdesk.store import Hit
 
-QUAC = REPO.parent / "shared" / "data" / "quac" / "dialogs.jsonl"
 DEV = 200
 
 
@@ -64,7 +63,7 @@ def token_f1(prediction: str, answers: list[str]) -> float:
 
 
 def load() -> list[dict[str, Any]]:
-    return [json.loads(line) for line in QUAC.read_text().splitlines() if line.strip()]
+    return [json.loads(line) for line in shared_text(QUAC).splitlines() if line.strip()]
 
 
 class Embeds:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,21 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 REPO = Path(__file__).resolve().parents[1]
 CLINC = REPO.parent / "shared" / "data" / "clinc150"
+QUAC = REPO.parent / "shared" / "data" / "quac" / "dialogs.jsonl"
+
+
+def shared_text(path: Path) -> str:
+    """A public data file's text; one line and exit 2 when it is not there (it is looked for in
+    ../shared/data beside the checkout, not downloaded)."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        print(
+            f"benchmarks: error: cannot read {path} ({exc.strerror}); the public data sets "
+            "(clinc150/, quac/) go in ../shared/data beside the checkout",
+            file=sys.stderr,
+        )
+        raise SystemExit(2) from None
 
 
 def machine() -> str:

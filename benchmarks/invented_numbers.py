@@ -16,11 +16,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import REPO
+from benchmarks.common import QUAC, REPO
 from frontdesk.declines import is_decline
 from frontdesk.verify import numbers_not_in
-
-QUAC = REPO.parent / "shared" / "data" / "quac" / "dialogs.jsonl"
 
 
 def _answers(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import CLINC, machine, percentile, table
+from benchmarks.common import CLINC, machine, percentile, shared_text, table
 from frontdesk.engine import Engine
 from frontdesk.plugins import load_manifest
 from frontdesk.settings import Settings
@@ -42,7 +42,7 @@ QUESTIONS = [
 
 
 def write_corpus(folder: Path, files: int, lines_per_file: int = 40) -> None:
-    data = json.loads((CLINC / "data_full.json").read_text())["train"]
+    data = json.loads(shared_text(CLINC / "data_full.json"))["train"]
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(files):
         part = data[i * lines_per_file : (i + 1) * lines_per_file]

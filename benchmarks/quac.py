@@ -19,16 +19,15 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import qa
-from benchmarks.common import REPO, machine
+from benchmarks.common import QUAC, machine, shared_text
 from frontdesk.evaluate import Case, format_report
 
-QUAC = REPO.parent / "shared" / "data" / "quac" / "dialogs.jsonl"
 DEV = 200  # dialogs with a smaller index (file order) are the dev split
 
 
 def load(split: str, limit: int | None) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(every dialog, the chosen split's first `limit` dialogs)."""
-    dialogs = [json.loads(line) for line in QUAC.read_text().splitlines() if line.strip()]
+    dialogs = [json.loads(line) for line in shared_text(QUAC).splitlines() if line.strip()]
     chosen = dialogs[:DEV] if split == "dev" else dialogs[DEV:]
     return dialogs, chosen[:limit] if limit else chosen
 

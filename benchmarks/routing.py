@@ -20,15 +20,23 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.common import CLINC, CachedEmbedder, machine, mean_sd, percentile, table
+from benchmarks.common import (
+    CLINC,
+    CachedEmbedder,
+    machine,
+    mean_sd,
+    percentile,
+    shared_text,
+    table,
+)
 from frontdesk.calibration import fit
 from frontdesk.plugins import Plugin
 from frontdesk.router import Router
 
 
 def load() -> tuple[dict[str, list[list[str]]], dict[str, list[str]]]:
-    data = json.loads((CLINC / "data_full.json").read_text())
-    domains = json.loads((CLINC / "domains.json").read_text())
+    data = json.loads(shared_text(CLINC / "data_full.json"))
+    domains = json.loads(shared_text(CLINC / "domains.json"))
     return data, domains
 
 

@@ -156,3 +156,18 @@ def test_reload_smoke(capsys: pytest.CaptureFixture[str]) -> None:
     assert "reload p50 ms" in capsys.readouterr().out
     (run,) = out["results"]
     assert run["plugins"] == 3 and len(run["reload_s"]) == 1 and run["reload_s"][0] > 0
+
+
+def test_a_missing_data_set_is_one_line_and_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # From a checkout without ../shared/data beside it, the QuAC benchmark ended in a traceback
+    # (audit, session 10).
+    from benchmarks import quac
+
+    monkeypatch.setattr(quac, "QUAC", tmp_path / "quac" / "dialogs.jsonl")
+    with pytest.raises(SystemExit) as exit_:
+        quac.main(["--smoke"])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and str(tmp_path / "quac") in err and "../shared/data" in err
