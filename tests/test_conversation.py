@@ -389,3 +389,24 @@ def test_coordinator_is_told_to_answer_in_the_users_language(engine: Engine) -> 
     FakeChatModel.calls.clear()
     engine.ask("¿Quién pintó la Mona Lisa?")
     assert str(FakeChatModel.calls[-1][1][-1].content) == "¿Quién pintó la Mona Lisa?"
+
+
+def test_a_follow_up_that_fits_no_plugin_stays_with_the_thread() -> None:
+    """Audit, session 10: after "And what about the hydrangeas?" (declined by gardening), "How
+    much should I cut back?" was rewritten "… cut back the hydrangeas?", fitted no plugin (0.21)
+    and went to the coordinator, which invented an answer. Fitting nothing is no sign that a
+    follow-up belongs elsewhere: the thread's plugin answers it, or says it is not covered."""
+    from frontdesk.parts import stay_with
+    from frontdesk.router import PluginScore, Route
+
+    def accepts(score: PluginScore) -> bool:
+        return score.score >= 0.5
+
+    scores = [PluginScore("cycling", 0.23), PluginScore("gardening", 0.21)]
+    nothing = Route([], "coordinator", "no plugin fits (best: cycling at 0.23)", scores=scores)
+    kept = stay_with(nothing, "gardening", accepts)
+    assert [p.name for p in kept.plugins] == ["gardening"] and kept.mode == "specialist"
+    assert kept.plugins[0].score == 0.21 and "gardening kept" in kept.reason
+    # Another plugin the router is sure of still takes it.
+    sure = Route([PluginScore("cooking", 0.8)], "specialist", "cooking fits", scores=scores)
+    assert stay_with(sure, "gardening", accepts) is sure

@@ -18,11 +18,13 @@ _NUMBER = re.compile(r"\d+(?:[.,]\d+)?")
 
 def stay_with(decision: Route, plugin: str, accepts: Callable[[PluginScore], bool]) -> Route:
     """A follow-up stays with the thread's plugin unless the router is sure it belongs
-    elsewhere: another plugin above its accept threshold, or no plugin near fitting at all."""
+    elsewhere: another plugin above its accept threshold. Fitting no plugin at all is no such
+    sign (a rewritten "How much should I cut back the hydrangeas?" fitted none and the
+    coordinator invented an answer): the thread's plugin answers, or says it is not covered."""
     chosen = {p.name for p in decision.plugins}
-    if plugin in chosen or not decision.plugins:
+    if plugin in chosen:
         return decision
-    if decision.llm_used or accepts(decision.plugins[0]):
+    if decision.plugins and (decision.llm_used or accepts(decision.plugins[0])):
         return decision
     score = next((s for s in decision.scores if s.name == plugin), PluginScore(plugin, 0.0))
     return Route(
