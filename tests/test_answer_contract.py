@@ -162,6 +162,10 @@ def test_every_front_end_shows_the_final_answer(
     content, extension = _sse(srv.url, case.question)
     assert content.strip().endswith(answer.strip()), content
     assert extension["answer"] == answer
+    # An escalation is announced without claiming more than happened: a specialist that declined
+    # had no unsupported answer (audit, session 10: "was not supported by its sources").
+    assert ("could not answer this from its sources" in content) == (case.mode == "escalated")
+    assert "not supported by its sources" not in content
     assert extension["route"]["mode"] == case.mode
 
     # The web chat: the assistant bubble holds the final answer.

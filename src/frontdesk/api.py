@@ -39,8 +39,9 @@ log = logging.getLogger("frontdesk.api")
 
 BASE_MODEL = "frontdesk"
 THREAD_HEADER = "x-frontdesk-thread"
+# Sent when the graph escalates: the specialist declined, or its answer was not supported.
 ESCALATION_NOTE = (
-    "\n\n[The specialist's answer was not supported by its sources; "
+    "\n\n[The specialist could not answer this from its sources; "
     "the coordinator answers instead.]\n\n"
 )
 # A stream cannot take back what it sent: when the checked answer differs from the streamed
