@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 from frontdesk import instructions
@@ -118,11 +118,15 @@ _ACTION_STEP = re.compile(
 )
 
 
+def _steps(text: str) -> Iterator[str]:
+    """The steps of `text`: its sentences, each cut where another action begins."""
+    return (s for one in _SENTENCE.split(text) for s in _ACTION_STEP.split(one))
+
+
 def times_action(text: str, verb: str) -> bool:
     """Whether a step of `text` gives `verb` a length of time ("Cool rice within one hour";
     not "… to cool quickly, pack it into freezer bags within an hour")."""
-    steps = (s for one in _SENTENCE.split(text) for s in _ACTION_STEP.split(one))
-    return bool(verb) and any(durations(s) and action(s) == verb for s in steps)
+    return bool(verb) and any(durations(s) and action(s) == verb for s in _steps(text))
 
 
 def leaves_out_action(question: str, answer: str, facts: list[str]) -> bool:
@@ -136,8 +140,7 @@ def leaves_out_action(question: str, answer: str, facts: list[str]) -> bool:
 def _says_time_of(text: str, verb: str) -> bool:
     """Whether a step of `text` holds both `verb` and a length of time: a statement ("Most
     cooked leftovers keep three to four days …") times its verb as an instruction does."""
-    steps = (s for one in _SENTENCE.split(text) for s in _ACTION_STEP.split(one))
-    return any(durations(s) and verb in stems(s) for s in steps)
+    return any(durations(s) and verb in stems(s) for s in _steps(text))
 
 
 def _by_action(question: str, ranked: list[Candidate]) -> list[Candidate]:
@@ -215,7 +218,7 @@ def action(step: str) -> str:
     the one after a modal ("the dough should rise …"); "" when neither."""
     # "…, and freeze it for up to one month": the step is freezing
     step = re.sub(r"^(?:and|then|or)\s+", "", step.strip(" .!?"), flags=re.IGNORECASE)
-    if instructions.is_instruction(step[:1].upper() + step[1:]):
+    if instructions.is_instruction_clause(step):
         first = re.match(r"[A-Za-z]+", step)
         return next(iter(stems(first.group(0))), "") if first else ""
     m = _MODAL.search(step)

@@ -67,6 +67,12 @@ def asks_tell(question: str) -> bool:
     return bool(TELL.search(question))
 
 
+def is_instruction_clause(clause: str) -> bool:
+    """is_instruction of a clause cut from inside a sentence ("shift to the smallest sprocket,
+    …" after "To adjust cable tension,"): its first letter capitalised as a sentence's is."""
+    return is_instruction(clause[:1].upper() + clause[1:])
+
+
 def is_instruction(sentence: str) -> bool:
     """Whether `sentence` is in the imperative ("Squash small colonies …", "Toe the pads in …",
     "Water deeply …"), not a statement about a subject ("Aphids gather …", "Rim brakes squeal …",
@@ -75,8 +81,7 @@ def is_instruction(sentence: str) -> bool:
         return True
     purpose = _PURPOSE.match(sentence)
     if purpose:  # "To adjust cable tension, shift to the smallest sprocket, …"
-        rest = purpose.group("rest")
-        return is_instruction(rest[:1].upper() + rest[1:])
+        return is_instruction_clause(purpose.group("rest"))
     words = re.findall(r"[A-Za-z][A-Za-z'-]*", sentence)[:4]
     if len(words) < 2 or not sentence[:1].isupper():
         return False
@@ -109,9 +114,8 @@ def instruction_for(question: str, sentence: str) -> bool:
     case = _CASE.match(sentence)
     if not case:
         return False
-    rest = case.group("rest")
     said = stems(case.group("case"))
-    return bool(said) and said <= stems(question) and is_instruction(rest[:1].upper() + rest[1:])
+    return bool(said) and said <= stems(question) and is_instruction_clause(case.group("rest"))
 
 
 # "The tank is cycled when it turns …": a state reached when something happens, for a "how do I
@@ -132,7 +136,7 @@ def says_what_to_do(question: str, sentence: str) -> bool:
     semicolon is one ("Green water is free-floating algae …: cut the light and feed less.")."""
     clauses = re.split(r"[:;]\s+", sentence)
     return instruction_for(question, sentence) or any(
-        is_instruction(c[:1].upper() + c[1:]) for c in clauses[1:] if c
+        is_instruction_clause(c) for c in clauses[1:] if c
     )
 
 

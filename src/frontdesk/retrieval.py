@@ -116,6 +116,7 @@ class KeywordIndex:
             for c in self.chunks
         ]
         self.entries = [_entries(c.text) for c in self.chunks]
+        self.sources = {str(c.meta.get("source_name", "")) for c in self.chunks}
 
     def closest_entry(
         self, embedder: Embedder, query: str, document: str | None
@@ -127,8 +128,7 @@ class KeywordIndex:
         renamed?": the --follow entry was the closest of all, its chunk in neither pool)."""
         if not entry_match.wanted(query):
             return {}
-        names = {str(c.meta.get("source_name", "")) for c in self.chunks}
-        named = {n for n in names if options.named_document(query, n)}
+        named = {n for n in self.sources if options.named_document(query, n)}
         every = {
             c.chunk_id: entries
             for c, entries in zip(self.chunks, self.entries, strict=True)
